@@ -1,0 +1,96 @@
+"""The command line: parse arguments, run a stage, print, and map errors to exit codes.
+
+Exit codes: 0 success; 1 data changed (build --exit-code); 2 usage or configuration error;
+3 a source could not be read or parsed, or the output could not be locked or written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from scraper import __version__
+from scraper.errors import ScraperError
+
+DEFAULT_OUT = Path("output")
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m scraper",
+        description="Build the JMessage SDK error-code dataset from its documentation pages.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = commands.add_parser("build", help="read the sources and publish the dataset")
+    build.add_argument(
+        "--sources",
+        type=Path,
+        metavar="FILE",
+        help="TOML file of [[source]] tables to read instead of the built-in list",
+    )
+    build.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        metavar="DIR",
+        help="output folder (default: output/)",
+    )
+    build.add_argument(
+        "--lock-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="wait at most this long for another build on the same folder (default: 60)",
+    )
+    build.set_defaults(handler=_run_build)
+    return parser
+
+
+def _run_build(args: argparse.Namespace) -> int:
+    from scraper.build import BuildOptions, run_build
+    from scraper.sources import BUILTIN_SOURCES, load_sources
+
+    sources = load_sources(args.sources) if args.sources else BUILTIN_SOURCES
+    result = run_build(
+        BuildOptions(sources=sources, out_dir=args.out, lock_timeout=args.lock_timeout), _stderr
+    )
+    for page in result.pages:
+        for anomaly in page.report.anomalies + page.report.duplicates:
+            _stderr(f"warning: {anomaly.describe()}")
+    groups = Counter(f"{record.platform}/{record.sdk}" for record in result.records)
+    reports = [page.report for page in result.pages]
+    _stderr(
+        f"{len(result.records)} records ("
+        + ", ".join(f"{name}: {count}" for name, count in sorted(groups.items()))
+        + f"); {sum(report.blank_rows for report in reports)} blank rows skipped, "
+        f"{sum(len(report.anomalies) for report in reports)} anomalies, "
+        f"{sum(len(report.duplicates) for report in reports)} duplicates"
+    )
+    if result.changed:
+        _stderr(f"wrote {', '.join(result.written)} to {args.out}")
+    else:
+        _stderr(f"no change: nothing written to {args.out}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.handler(args)
+    except ScraperError as error:
+        _stderr(f"error: {error}")
+        return error.exit_code
+    except KeyboardInterrupt:
+        _stderr("interrupted")
+        return 130
+    return code

@@ -1,0 +1,56 @@
+"""Reading a published `errorcodes.json` back into records (previous build, diff, lookup)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from scraper.errors import DatasetError
+from scraper.records import RECORD_FIELDS, Record
+
+SCHEMA_VERSION = 1
+_TEXT_FIELDS = tuple(name for name in RECORD_FIELDS if name != "code")
+
+
+def load_records(path: Path) -> list[Record]:
+    """The records of a dataset file; a clear DatasetError names the file and the cause."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise DatasetError(f"{path}: dataset file not found") from exc
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read dataset: {exc.strerror or exc}") from exc
+    return records_from_json(data, str(path))
+
+
+def records_from_json(data: bytes, where: str) -> list[Record]:
+    try:
+        document = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DatasetError(f"{where}: not a dataset (invalid JSON: {exc})") from exc
+    if not isinstance(document, dict) or "records" not in document:
+        raise DatasetError(f"{where}: not a dataset (expected an object with 'records')")
+    version = document.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise DatasetError(
+            f"{where}: unknown schema_version {version!r}; this tool reads version {SCHEMA_VERSION}"
+        )
+    rows = document["records"]
+    if not isinstance(rows, list):
+        raise DatasetError(f"{where}: not a dataset ('records' is not a list)")
+    return [_record(row, where, index) for index, row in enumerate(rows)]
+
+
+def _record(row: object, where: str, index: int) -> Record:
+    if not isinstance(row, dict):
+        raise DatasetError(f"{where}: record {index} is not an object")
+    code = row.get("code")
+    texts = [row.get(name) for name in _TEXT_FIELDS]
+    if (
+        not isinstance(code, int)
+        or isinstance(code, bool)
+        or not all(isinstance(text, str) for text in texts)
+    ):
+        raise DatasetError(f"{where}: record {index} lacks a field or has a wrong type")
+    values = {name: row[name] for name in RECORD_FIELDS}
+    return Record(**values)

@@ -1,0 +1,84 @@
+"""Every error the scraper raises on purpose, in one tree.
+
+    ScraperError                 base class; the CLI catches only this
+    ├── ConfigError              exit 2: bad options or sources file
+    ├── DatasetError             exit 2: a dataset file to read is missing or malformed
+    ├── SourceError              exit 3: a source could not be read, fetched or parsed
+    │   ├── ReadError            a local copy could not be read or decoded
+    │   ├── FetchError           a page could not be fetched over HTTP
+    │   └── ParseError           a page held no usable error-code table
+    ├── BuildFailed              exit 3: one or more sources failed; carries their errors
+    ├── LockTimeout              exit 3: another build held the output folder too long
+    ├── OutputError              exit 3: the output folder could not be written
+    └── GuardError               exit 4: the new dataset lost too many records to publish
+
+Third-party exceptions are translated into this tree where they occur (`raise ... from exc`),
+so nothing outside the module that calls a library knows that library's exceptions.
+This module imports nothing from the command line.
+"""
+
+from __future__ import annotations
+
+
+class ScraperError(Exception):
+    """Base class of every expected failure; `exit_code` is what the CLI exits with."""
+
+    exit_code = 1
+
+
+class ConfigError(ScraperError):
+    """Options or a sources file are invalid."""
+
+    exit_code = 2
+
+
+class DatasetError(ScraperError):
+    """A dataset file given to read (diff, lookup) is missing, unreadable or not a dataset."""
+
+    exit_code = 2
+
+
+class SourceError(ScraperError):
+    """A source could not be turned into records; the message names the source and cause."""
+
+    exit_code = 3
+
+
+class ReadError(SourceError):
+    """A local copy of a page is missing, unreadable, binary or in an unknown encoding."""
+
+
+class FetchError(SourceError):
+    """A page could not be fetched over HTTP, even after retries."""
+
+
+class ParseError(SourceError):
+    """A page was read but held no error-code table the parser could use."""
+
+
+class BuildFailed(ScraperError):
+    """At least one source failed; `errors` holds one SourceError per failed source."""
+
+    exit_code = 3
+
+    def __init__(self, errors: list[SourceError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(str(error) for error in errors))
+
+
+class LockTimeout(ScraperError):
+    """Another build kept the output folder locked for longer than the lock timeout."""
+
+    exit_code = 3
+
+
+class OutputError(ScraperError):
+    """Writing into the output folder failed (disk full, permissions)."""
+
+    exit_code = 3
+
+
+class GuardError(ScraperError):
+    """A source shrank beyond the allowed fraction; publishing was refused."""
+
+    exit_code = 4

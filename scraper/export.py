@@ -1,0 +1,132 @@
+"""Records to export bytes: JSON, CSV, SQLite and the manifest. Pure apart from the SQLite file."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from scraper.dataset import SCHEMA_VERSION
+from scraper.records import RECORD_FIELDS, Record
+
+JSON_NAME = "errorcodes.json"
+CSV_NAME = "errorcodes.csv"
+SQLITE_NAME = "errorcodes.sqlite"
+MANIFEST_NAME = "manifest.json"
+
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def dump_json(document: object) -> bytes:
+    """Deterministic JSON: UTF-8 without escapes, 2-space indent, final newline."""
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def render_json(records: Iterable[Record]) -> bytes:
+    return dump_json(
+        {"schema_version": SCHEMA_VERSION, "records": [record.as_dict() for record in records]}
+    )
+
+
+def render_csv(records: Iterable[Record]) -> bytes:
+    """RFC 4180 CSV in UTF-8; text that a spreadsheet would evaluate gets a leading `'`."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(RECORD_FIELDS)
+    for record in records:
+        writer.writerow(
+            [
+                value if isinstance(value, int) else defuse_formula(value)
+                for value in (getattr(record, name) for name in RECORD_FIELDS)
+            ]
+        )
+    return buffer.getvalue().encode("utf-8")
+
+
+def defuse_formula(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+SQLITE_SCHEMA = """
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE error_codes (
+    platform TEXT NOT NULL,
+    sdk TEXT NOT NULL,
+    code INTEGER NOT NULL,
+    message TEXT NOT NULL,
+    description TEXT NOT NULL,
+    section TEXT NOT NULL,
+    source TEXT NOT NULL,
+    url TEXT NOT NULL,
+    PRIMARY KEY (platform, sdk, code)
+);
+CREATE INDEX error_codes_code ON error_codes (code);
+-- External-content FTS5 table named <table>_fts, as Datasette and sqlite-utils expect; the
+-- trigram tokenizer matches substrings, so Chinese text is searchable without word breaking.
+CREATE VIRTUAL TABLE error_codes_fts USING fts5(
+    message, description, content='error_codes', content_rowid='rowid', tokenize='trigram'
+);
+"""
+
+
+def write_sqlite(records: Iterable[Record], path: Path) -> None:
+    """Create a fresh SQLite file at `path` (which must not exist yet)."""
+    connection = sqlite3.connect(path)
+    try:
+        with connection:
+            connection.executescript(SQLITE_SCHEMA)
+            connection.execute(
+                "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+            connection.executemany(
+                f"INSERT INTO error_codes ({', '.join(RECORD_FIELDS)}) "  # noqa: S608 - fixed names
+                f"VALUES ({', '.join('?' for _ in RECORD_FIELDS)})",
+                [tuple(getattr(record, name) for name in RECORD_FIELDS) for record in records],
+            )
+            connection.execute("INSERT INTO error_codes_fts (error_codes_fts) VALUES ('rebuild')")
+    finally:
+        connection.close()
+
+
+def file_digest(data: bytes) -> dict[str, object]:
+    return {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+
+
+def render_manifest(
+    sources: list[dict[str, object]],
+    records: list[Record],
+    exports: Mapping[str, Mapping[str, object]],
+    tool_version: str,
+) -> bytes:
+    """Provenance of the build: one entry per source, totals, and a digest of every export."""
+    per_group = Counter(f"{record.platform}/{record.sdk}" for record in records)
+    totals = {
+        "records": len(records),
+        "blank_rows": sum(_count(entry, "blank_rows") for entry in sources),
+        "anomalies": sum(_count(entry, "anomalies") for entry in sources),
+        "duplicates": sum(_count(entry, "duplicates") for entry in sources),
+        "by_platform_sdk": dict(sorted(per_group.items())),
+    }
+    return dump_json(
+        {
+            "schema_version": SCHEMA_VERSION,
+            "tool": {"name": "jmessage-errorcodes", "version": tool_version},
+            "sources": sources,
+            "totals": totals,
+            "exports": {name: dict(exports[name]) for name in sorted(exports)},
+        }
+    )
+
+
+def _count(entry: Mapping[str, object], key: str) -> int:
+    value = entry.get(key, 0)
+    return value if isinstance(value, int) else 0

@@ -1,0 +1,144 @@
+"""Writing exports into the output folder: locked, atomic, and only when data changed."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from scraper.errors import LockTimeout, OutputError
+from scraper.export import MANIFEST_NAME
+
+LOCK_NAME = ".lock"
+TEMP_PREFIX = ".tmp-"
+
+
+@contextlib.contextmanager
+def output_lock(out_dir: Path, timeout: float) -> Iterator[None]:
+    """Hold the output folder's lock; a second build waits up to `timeout` seconds."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # filelock uses flock(): the kernel drops it when a killed build's process dies.
+    lock = FileLock(out_dir / LOCK_NAME, timeout=timeout)
+    try:
+        lock.acquire()
+    except Timeout as exc:
+        raise LockTimeout(
+            f"{out_dir}: another build has held the output lock for over {timeout:g} s; "
+            "try again later or raise --lock-timeout"
+        ) from exc
+    try:
+        remove_stale_temporaries(out_dir)
+        yield
+    finally:
+        lock.release()
+
+
+def remove_stale_temporaries(out_dir: Path) -> None:
+    """Delete temporary files a killed build left behind (only ever called under the lock)."""
+    for leftover in out_dir.glob(f"{TEMP_PREFIX}*"):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
+
+
+def temporary_path(out_dir: Path, name: str) -> Path:
+    """A fresh, unused path in `out_dir` for building `name` before it is renamed into place."""
+    handle, raw = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{name}.", dir=out_dir)
+    os.close(handle)
+    path = Path(raw)
+    path.unlink()
+    return path
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, flush it to disk, then rename it into place."""
+    handle, raw = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name}.", dir=path.parent)
+    temporary = Path(raw)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        temporary.chmod(0o644)
+        temporary.replace(path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    _sync_folder(path.parent)
+
+
+def atomic_replace(built: Path, path: Path) -> None:
+    """Move a file built in the same folder into place atomically."""
+    with open(built, "rb") as stream:  # noqa: PTH123 - need the descriptor for fsync
+        os.fsync(stream.fileno())
+    built.chmod(0o644)
+    built.replace(path)
+    _sync_folder(path.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def sha256_file(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def is_unchanged(out_dir: Path, data_files: Mapping[str, bytes]) -> bool:
+    """True when every data file has these bytes and the manifest matches what is on disk.
+
+    The manifest is written last, so a build killed half-way through publishing leaves a
+    manifest that disagrees with the files, and the next build publishes again.
+    """
+    for name, data in data_files.items():
+        try:
+            if (out_dir / name).read_bytes() != data:
+                return False
+        except OSError:
+            return False
+    try:
+        manifest = json.loads((out_dir / MANIFEST_NAME).read_bytes())
+        exports = manifest["exports"]
+        return bool(exports) and all(
+            sha256_file(out_dir / name) == digest["sha256"] for name, digest in exports.items()
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+
+
+def publish(
+    out_dir: Path,
+    files: Mapping[str, bytes],
+    built: Mapping[str, Path],
+    manifest: Callable[[], bytes],
+) -> list[str]:
+    """Move built files and write byte exports into place, then the manifest; return names.
+
+    Each file is replaced atomically, so every export is always either its old or its new
+    complete version; the manifest goes last because `is_unchanged` trusts it.
+    """
+    written: list[str] = []
+    try:
+        for name, path in built.items():
+            atomic_replace(path, out_dir / name)
+            written.append(name)
+        for name, data in files.items():
+            atomic_write(out_dir / name, data)
+            written.append(name)
+        atomic_write(out_dir / MANIFEST_NAME, manifest())
+    except OSError as exc:
+        raise OutputError(f"{out_dir}: cannot write the dataset: {exc}") from exc
+    written.append(MANIFEST_NAME)
+    return written
