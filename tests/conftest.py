@@ -1,0 +1,61 @@
+"""Shared fixtures: the project's folders, a temporary output folder, and an in-process CLI."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from scraper.cli import main
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = PROJECT_ROOT / "fixtures"
+SEEDS = FIXTURES / "seeds"
+
+
+@dataclass(frozen=True)
+class CliResult:
+    """Exit code and captured streams of one in-process CLI run."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
+    """Run `python -m scraper ARGS...` in this process and capture what it printed."""
+
+    def run(*args: str | Path) -> CliResult:
+        capsys.readouterr()
+        code = main([str(arg) for arg in args])
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def tmp_output(tmp_path: Path) -> Path:
+    """An output folder that does not exist yet."""
+    return tmp_path / "output"
+
+
+@pytest.fixture
+def seed_copies(tmp_path: Path) -> Path:
+    """A folder holding copies of both seed pages, free to edit."""
+    folder = tmp_path / "pages"
+    shutil.copytree(SEEDS, folder)
+    return folder
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file's bytes and modification time (ns) in `folder`, for 'nothing changed' checks."""
+    return {
+        path.relative_to(folder).as_posix(): (path.read_bytes(), path.stat().st_mtime_ns)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.name != ".lock"
+    }
