@@ -22,7 +22,12 @@ TEMP_PREFIX = ".tmp-"
 @contextlib.contextmanager
 def output_lock(out_dir: Path, timeout: float) -> Iterator[None]:
     """Hold the output folder's lock; a second build waits up to `timeout` seconds."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            f"{out_dir}: cannot create the output folder: {exc.strerror or exc}"
+        ) from exc
     # filelock uses flock(): the kernel drops it when a killed build's process dies.
     lock = FileLock(out_dir / LOCK_NAME, timeout=timeout)
     try:

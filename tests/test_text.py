@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import pytest
+
+from scraper.text import normalise_text
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (" ChatRoom not exist", "ChatRoom not exist"),
+        (
+            "名称不合法（包括nickname groupname notename）  ",
+            "名称不合法（包括nickname groupname notename）",
+        ),
+        ("a\tb\nc\r\nd", "a b c d"),
+        ("a\u00a0\u00a0b", "a b"),
+        ("全角\u3000空格", "全角 空格"),
+        ("the %@ operation", "the %@ operation"),
+        ("currtent user", "currtent user"),
+        ("engine init fail，please", "engine init fail，please"),
+        ("", ""),
+        (" \t\u3000\u00a0", ""),
+    ],
+    ids=[
+        "leading-space",
+        "trailing-spaces",
+        "tabs-newlines",
+        "nbsp",
+        "ideographic-space",
+        "placeholder-kept",
+        "typo-kept",
+        "full-width-comma-kept",
+        "empty",
+        "only-whitespace",
+    ],
+)
+def test_normalise_text(raw: str, expected: str) -> None:
+    assert normalise_text(raw) == expected
