@@ -11,6 +11,7 @@ from scraper.records import Record
 from scraper.sources import Source
 
 IOS = Source("ios", "https://docs.example/ios/", None, "ios")
+TABLE_WITH_CODE_5 = "<table><tr><th>Code</th></tr><tr><td>5</td></tr></table>"
 ANDROID = Source("android", "https://docs.example/android/", None, "android")
 
 
@@ -161,7 +162,7 @@ def test_platform_and_sdk_come_from_the_heading() -> None:
 
 
 def test_section_is_the_nearest_heading_before_the_table_and_url_has_no_anchor_without_id() -> None:
-    html = "<h1>Page</h1><h3>Later heading</h3><table><tr><th>Code</th></tr><tr><td>5</td></tr></table>"
+    html = "<h1>Page</h1><h3>Later heading</h3>" + TABLE_WITH_CODE_5
     record = only_record(html)
     assert (record.section, record.url) == ("Later heading", "https://docs.example/ios/")
 

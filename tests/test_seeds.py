@@ -32,7 +32,9 @@ def test_seed_fixtures_are_the_pages_as_received() -> None:
     digests = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in SEEDS.iterdir()}
     assert digests == {
         "im_errorcode_ios.md": "3d1f2d282e5374f6bb9ada9481d0f954d203bc39829a77e65ab951c046a8fa33",
-        "im_errorcode_android.md": "b9ee419f408a0eb1082edb9949770060ba15262eb21ce1a2e83b4424a92149df",
+        "im_errorcode_android.md": (
+            "b9ee419f408a0eb1082edb9949770060ba15262eb21ce1a2e83b4424a92149df"
+        ),
     }
 
 

@@ -1,0 +1,210 @@
+"""`build` end to end: exports, idempotence, and every exit code with its message."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from scraper.publish import sha256_file
+from tests.conftest import PROJECT_ROOT, CliResult, snapshot
+
+DATA_FILES = ("errorcodes.json", "errorcodes.csv", "errorcodes.sqlite", "manifest.json")
+Run = Callable[..., CliResult]
+
+
+def sources_file(folder: Path, pages: dict[str, tuple[str, str]]) -> Path:
+    """A sources file with one entry per id -> (page file name, platform)."""
+    text = "".join(
+        f'[[source]]\nid = "{source_id}"\nurl = "https://docs.example/{source_id}/"\n'
+        f'path = "{name}"\nplatform = "{platform}"\n'
+        for source_id, (name, platform) in pages.items()
+    )
+    path = folder / "sources.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_build_writes_every_export_and_reports_on_stderr(run_cli: Run, tmp_output: Path) -> None:
+    result = run_cli("build", "--out", tmp_output)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    for name in DATA_FILES:
+        assert (tmp_output / name).is_file()
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(
+        "ios: fixtures/seeds/im_errorcode_ios.md: 41 records from 2 table(s), 6 blank rows"
+    )
+    assert lines[1].startswith(
+        "android: fixtures/seeds/im_errorcode_android.md: 32 records from 1 table(s)"
+    )
+    assert (
+        "73 records (android/JMessage: 32, ios/JMRTC: 8, ios/JMessage: 33); "
+        "6 blank rows skipped, 0 anomalies, 0 duplicates"
+    ) in lines
+    assert len(json.loads((tmp_output / "errorcodes.json").read_bytes())["records"]) == 73
+
+
+def test_manifest_records_sources_counts_and_export_digests(run_cli: Run, tmp_output: Path) -> None:
+    assert run_cli("build", "--out", tmp_output).exit_code == 0
+    manifest = json.loads((tmp_output / "manifest.json").read_bytes())
+    ios = next(entry for entry in manifest["sources"] if entry["id"] == "ios")
+    assert ios["location"] == "fixtures/seeds/im_errorcode_ios.md"
+    assert ios["sha256"] == sha256_file(PROJECT_ROOT / "fixtures/seeds/im_errorcode_ios.md")
+    assert (
+        ios["size"],
+        ios["records"],
+        ios["blank_rows"],
+        ios["anomalies"],
+        ios["duplicates"],
+    ) == (
+        6477,
+        41,
+        6,
+        0,
+        0,
+    )
+    assert manifest["totals"]["records"] == 73
+    for name in ("errorcodes.json", "errorcodes.csv", "errorcodes.sqlite"):
+        assert manifest["exports"][name]["sha256"] == sha256_file(tmp_output / name)
+        assert manifest["exports"][name]["size"] == (tmp_output / name).stat().st_size
+
+
+def test_second_build_rewrites_nothing(run_cli: Run, tmp_output: Path) -> None:
+    assert run_cli("build", "--out", tmp_output).exit_code == 0
+    before = snapshot(tmp_output)
+    again = run_cli("build", "--out", tmp_output)
+    assert again.exit_code == 0
+    assert f"no change: nothing written to {tmp_output}" in again.stderr
+    assert snapshot(tmp_output) == before
+
+
+def test_same_input_gives_byte_identical_exports(run_cli: Run, tmp_path: Path) -> None:
+    assert run_cli("build", "--out", tmp_path / "one").exit_code == 0
+    assert run_cli("build", "--out", tmp_path / "two").exit_code == 0
+    for name in DATA_FILES:
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), (
+            name
+        )
+
+
+def test_a_damaged_export_is_rebuilt(run_cli: Run, tmp_output: Path) -> None:
+    assert run_cli("build", "--out", tmp_output).exit_code == 0
+    good = (tmp_output / "errorcodes.sqlite").read_bytes()
+    (tmp_output / "errorcodes.sqlite").write_bytes(good[:100])
+    result = run_cli("build", "--out", tmp_output)
+    assert result.exit_code == 0
+    assert "no change" not in result.stderr
+    assert (tmp_output / "errorcodes.sqlite").read_bytes() == good
+
+
+def test_sources_file_points_the_build_at_other_copies(
+    run_cli: Run, seed_copies: Path, tmp_output: Path
+) -> None:
+    config = sources_file(seed_copies, {"droid": ("im_errorcode_android.md", "android")})
+    result = run_cli("build", "--sources", config, "--out", tmp_output)
+    assert result.exit_code == 0, result.stderr
+    records = json.loads((tmp_output / "errorcodes.json").read_bytes())["records"]
+    assert len(records) == 32
+    assert {record["source"] for record in records} == {"droid"}
+    assert records[0]["url"] == "https://docs.example/droid/#jmessage-android"
+
+
+@pytest.mark.parametrize(
+    ("page", "message"),
+    [
+        ("<h2>JMessage iOS</h2><p>gone</p>", "error: no error-code table found in broken ("),
+        ("", "error: no error-code table found in broken ("),
+    ],
+    ids=["no-table", "empty-page"],
+)
+def test_a_failing_source_leaves_the_output_untouched(
+    run_cli: Run, seed_copies: Path, tmp_output: Path, page: str, message: str
+) -> None:
+    assert run_cli("build", "--out", tmp_output).exit_code == 0
+    before = snapshot(tmp_output)
+    (seed_copies / "broken.html").write_text(page, encoding="utf-8")
+    config = sources_file(
+        seed_copies,
+        {"ios": ("im_errorcode_ios.md", "ios"), "broken": ("broken.html", "ios")},
+    )
+    result = run_cli("build", "--sources", config, "--out", tmp_output)
+    assert result.exit_code == 3
+    assert message in result.stderr
+    assert "the page layout may have changed" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert snapshot(tmp_output) == before
+
+
+def test_a_binary_page_is_a_read_error(run_cli: Run, seed_copies: Path, tmp_output: Path) -> None:
+    (seed_copies / "image.html").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    config = sources_file(seed_copies, {"pic": ("image.html", "ios")})
+    result = run_cli("build", "--sources", config, "--out", tmp_output)
+    assert result.exit_code == 3
+    assert "error: pic: looks like a binary file, not a text page" in result.stderr
+    assert not tmp_output.exists() or not any(tmp_output.glob("errorcodes.*"))
+
+
+def test_every_failed_source_is_reported(run_cli: Run, seed_copies: Path, tmp_output: Path) -> None:
+    (seed_copies / "one.html").write_text("<p>nothing</p>", encoding="utf-8")
+    (seed_copies / "two.html").write_text("<p>nothing</p>", encoding="utf-8")
+    config = sources_file(seed_copies, {"one": ("one.html", "ios"), "two": ("two.html", "ios")})
+    result = run_cli("build", "--sources", config, "--out", tmp_output)
+    assert result.exit_code == 3
+    assert "no error-code table found in one (" in result.stderr
+    assert "no error-code table found in two (" in result.stderr
+
+
+def test_bad_sources_file_exits_2_naming_file_and_entry(
+    run_cli: Run, tmp_path: Path, tmp_output: Path
+) -> None:
+    config = tmp_path / "sources.toml"
+    config.write_text(
+        '[[source]]\nid = "x"\nplatform = "ios"\nurl = "u"\nextra = 1\n', encoding="utf-8"
+    )
+    result = run_cli("build", "--sources", config, "--out", tmp_output)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {config}: source #1: unknown key(s) extra;")
+    assert not tmp_output.exists()
+
+
+def test_output_folder_that_is_a_file_exits_3(run_cli: Run, tmp_path: Path) -> None:
+    blocker = tmp_path / "taken"
+    blocker.write_text("not a folder", encoding="utf-8")
+    result = run_cli("build", "--out", blocker)
+    assert result.exit_code == 3
+    assert f"error: {blocker}: cannot create the output folder" in result.stderr
+    assert blocker.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_usage_errors_exit_2(run_cli: Run) -> None:
+    with pytest.raises(SystemExit) as caught:
+        run_cli("build", "--no-such-option")
+    assert caught.value.code == 2
+
+
+def test_module_entry_point_runs_without_traceback(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "scraper", "build", "--out", str(tmp_path / "out")],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "73 records" in result.stderr
+    missing = subprocess.run(
+        [sys.executable, "-m", "scraper", "build", "--sources", str(tmp_path / "nope.toml")],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert missing.returncode == 2
+    assert missing.stderr == f"error: {tmp_path / 'nope.toml'}: sources file not found\n"
