@@ -1,5 +1,36 @@
-"""Turn the JMessage SDK error-code documentation pages into a versioned dataset."""
+"""Turn the JMessage SDK error-code documentation pages into a versioned dataset.
+
+For consumers: `scraper.load(path=None)` returns the dataset's records and
+`scraper.lookup(code, platform=None, sdk=None)` the entries of one code (see `scraper.api`).
+They are imported on first use, so `import scraper` stays cheap.
+"""
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scraper.api import load, lookup
+    from scraper.errors import DatasetError, ScraperError
+    from scraper.records import Record
+
 __version__ = "0.1.0"
+__all__ = ["DatasetError", "Record", "ScraperError", "__version__", "load", "lookup"]
+
+_LAZY = {
+    "load": "scraper.api",
+    "lookup": "scraper.api",
+    "Record": "scraper.records",
+    "DatasetError": "scraper.errors",
+    "ScraperError": "scraper.errors",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'scraper' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scraper import __version__
+from scraper.carry import carry_over
 from scraper.errors import BuildFailed, SourceError
 from scraper.export import (
     CSV_NAME,
@@ -29,7 +32,11 @@ from scraper.publish import (
 )
 from scraper.read import Page, page_html, read_local
 from scraper.records import Record
-from scraper.sources import Source
+from scraper.schema import contract_files
+from scraper.sources import Source, select_sources
+
+if TYPE_CHECKING:
+    from scraper.remote import RemoteOptions
 
 Progress = Callable[[str], None]
 
@@ -41,6 +48,8 @@ class BuildOptions:
     sources: tuple[Source, ...]
     out_dir: Path
     lock_timeout: float = 60.0
+    only: tuple[str, ...] = ()  # rebuild just these sources, keep the others' previous records
+    remote: RemoteOptions | None = None  # fetch the urls over HTTP instead of reading copies
 
 
 @dataclass(slots=True)
@@ -55,12 +64,13 @@ class BuildResult:
 
 def run_build(options: BuildOptions, progress: Progress) -> BuildResult:
     """Read and parse every source, then publish; any failed source means nothing is written."""
-    pages = parse_sources(options.sources, progress)
+    pages, kept_entries = read_sources(options, progress)
     records = merge_pages(pages)
     json_bytes = render_json(records)
     csv_bytes = render_csv(records)
     with output_lock(options.out_dir, options.lock_timeout):
         data_files = {JSON_NAME: json_bytes, CSV_NAME: csv_bytes}
+        data_files.update(contract_files([page.source for page in pages], data_files))
         if is_unchanged(options.out_dir, data_files):
             return BuildResult(records, pages, changed=False)
         sqlite_path = temporary_path(options.out_dir, SQLITE_NAME)
@@ -76,7 +86,10 @@ def run_build(options: BuildOptions, progress: Progress) -> BuildResult:
                 data_files,
                 {SQLITE_NAME: sqlite_path},
                 lambda: render_manifest(
-                    [source_entry(page) for page in pages], records, digests, __version__
+                    [kept_entries.get(page.source.id) or source_entry(page) for page in pages],
+                    records,
+                    digests,
+                    __version__,
                 ),
             )
         finally:
@@ -84,24 +97,96 @@ def run_build(options: BuildOptions, progress: Progress) -> BuildResult:
     return BuildResult(records, pages, changed=True, written=written)
 
 
-def parse_sources(sources: tuple[Source, ...], progress: Progress) -> list[ParsedPage]:
-    """Read and parse each source; collect every failure before giving up, so all are reported."""
-    pages: list[ParsedPage] = []
-    errors: list[SourceError] = []
-    for source in sources:
-        started = time.perf_counter()
+def read_sources(
+    options: BuildOptions, progress: Progress
+) -> tuple[list[ParsedPage], dict[str, dict[str, object]]]:
+    """Every page of the build in source order, and the manifest entries of kept sources.
+
+    With `--only`, the named sources are read and parsed; the other enabled sources keep their
+    records and manifest entries from the previous build in the output folder.
+    """
+    selected = select_sources(options.sources, list(options.only) or None)
+    kept = (
+        tuple(s for s in options.sources if s.enabled and s not in selected) if options.only else ()
+    )
+    carried = carry_over(options.out_dir, kept)
+    fresh = {page.source.id: page for page in parse_sources(selected, progress, options.remote)}
+    for page in carried.pages.values():
+        progress(
+            f"{page.source.id}: kept {len(page.records)} records from the previous build "
+            "(not in --only)"
+        )
+    pages = {**fresh, **carried.pages}
+    return [pages[s.id] for s in options.sources if s.id in pages], carried.entries
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """One source's page (or why there is none), how long it took and how many attempts."""
+
+    source: Source
+    page: Page | SourceError
+    seconds: float
+    attempts: int = 1
+
+
+def parse_sources(
+    sources: tuple[Source, ...], progress: Progress, remote: RemoteOptions | None = None
+) -> list[ParsedPage]:
+    """Read (or fetch) and parse each source; collect every failure, so all are reported."""
+    parsed_by_id: dict[str, ParsedPage] = {}
+    errors: dict[str, SourceError] = {}
+    counts: Counter[str] = Counter()
+    for read in _read_pages(sources, progress, remote):
+        source, page = read.source, read.page
         try:
-            page = read_local(source)
+            if isinstance(page, SourceError):
+                raise page
+            started = time.perf_counter()
             parsed = parse_page(page_html(page), source, where=f"{source.id} ({page.location})")
         except SourceError as error:
-            errors.append(error)
+            errors[source.id] = error
+            counts["failed"] += 1
             progress(f"{source.id}: FAILED: {error}")
             continue
-        pages.append(_with_location(parsed, page))
-        progress(_source_line(parsed, page, time.perf_counter() - started))
+        parsed_by_id[source.id] = _with_location(parsed, page)
+        seconds = read.seconds + time.perf_counter() - started
+        counts["not modified" if page.provenance.get("not_modified") else "fetched"] += 1
+        counts["retried"] += read.attempts > 1
+        progress(_source_line(parsed, page, seconds, read.attempts))
+    if remote is not None:
+        progress(
+            f"refresh: {len(sources)} source(s): "
+            + ", ".join(f"{counts[name]} {name}" for name in _COUNTERS)
+        )
     if errors:
-        raise BuildFailed(errors)
-    return pages
+        raise BuildFailed([errors[s.id] for s in sources if s.id in errors])
+    return [parsed_by_id[s.id] for s in sources]
+
+
+_COUNTERS = ("fetched", "not modified", "retried", "failed")
+
+
+def _read_pages(
+    sources: tuple[Source, ...], progress: Progress, remote: RemoteOptions | None
+) -> Iterator[_Read]:
+    """Local copies one by one, or fetched pages as each completes (fetched concurrently)."""
+    if remote is None:
+        for source in sources:
+            started = time.perf_counter()
+            try:
+                page: Page | SourceError = read_local(source)
+            except SourceError as error:
+                page = error
+            yield _Read(source, page, time.perf_counter() - started)
+        return
+    from scraper.fetch import fetch_pages  # imports httpx: only a live refresh pays for it
+
+    for source, fetched in fetch_pages(sources, remote, progress):
+        if isinstance(fetched, SourceError):
+            yield _Read(source, fetched, 0.0)
+        else:
+            yield _Read(source, fetched.page, fetched.seconds, fetched.attempts)
 
 
 def _with_location(parsed: ParsedPage, page: Page) -> ParsedPage:
@@ -112,12 +197,21 @@ def _with_location(parsed: ParsedPage, page: Page) -> ParsedPage:
     return parsed
 
 
-def _source_line(parsed: ParsedPage, page: Page, seconds: float) -> str:
+def _source_line(parsed: ParsedPage, page: Page, seconds: float, attempts: int = 1) -> str:
     report = parsed.report
+    status = page.provenance.get("status")
+    if status is None:
+        how = ""
+    elif page.provenance.get("not_modified"):
+        how = f"HTTP {status} not modified, from cache, "
+    else:
+        how = f"HTTP {status}, "
+    retries = f", {attempts - 1} retr{'y' if attempts == 2 else 'ies'}" if attempts > 1 else ""
     return (
         f"{parsed.source.id}: {page.location}: {len(parsed.records)} records "
         f"from {report.tables} table(s), {report.blank_rows} blank rows skipped, "
-        f"{len(report.anomalies)} anomalies ({len(page.data)} bytes, {seconds * 1000:.0f} ms)"
+        f"{len(report.anomalies)} anomalies ({how}{len(page.data)} bytes, "
+        f"{seconds * 1000:.0f} ms{retries})"
     )
 
 

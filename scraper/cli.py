@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="wait at most this long for another build on the same folder (default: 60)",
     )
     build.set_defaults(handler=_run_build)
+    _add_lookup_command(commands)
     return parser
 
 
@@ -80,6 +81,54 @@ def _run_build(args: argparse.Namespace) -> int:
     else:
         _stderr(f"no change: nothing written to {args.out}")
     return 0
+
+
+def _add_lookup_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    lookup = commands.add_parser(
+        "lookup",
+        help="print the entries of an error code, or those whose text matches",
+        description="Look an error code up in the dataset (offline). Exit 1 when nothing matches.",
+    )
+    lookup.add_argument(
+        "query",
+        metavar="QUERY",
+        help="an error code (871302) or words to find in messages and descriptions (登录, login)",
+    )
+    lookup.add_argument("--platform", metavar="P", help="only entries of this platform (ios, ...)")
+    lookup.add_argument("--sdk", metavar="S", help="only entries of this sdk (JMessage, JMRTC)")
+    lookup.add_argument(
+        "--json",
+        action="store_true",
+        dest="as_json",
+        help="print the matches as a JSON array of records ([] when none)",
+    )
+    lookup.add_argument(
+        "--data",
+        type=Path,
+        metavar="DIR",
+        help="folder holding errorcodes.sqlite (default: the project's committed output/)",
+    )
+    lookup.set_defaults(handler=_run_lookup)
+
+
+def _run_lookup(args: argparse.Namespace) -> int:
+    import json
+
+    from scraper.errors import ConfigError
+    from scraper.search import describe, find, no_match_message
+
+    if not args.query.strip():
+        raise ConfigError("lookup: the query is empty; give an error code (871302) or a word")
+    matches = find(args.data, args.query, platform=args.platform, sdk=args.sdk)
+    if args.as_json:
+        records = [record.as_dict() for record in matches.records]
+        print(json.dumps(records, ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(describe(record) for record in matches.records), end="")
+    if matches.records:
+        return 0
+    _stderr(no_match_message(args.query, matches, platform=args.platform, sdk=args.sdk))
+    return 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:

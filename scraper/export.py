@@ -70,11 +70,20 @@ CREATE TABLE error_codes (
     PRIMARY KEY (platform, sdk, code)
 );
 CREATE INDEX error_codes_code ON error_codes (code);
--- External-content FTS5 table named <table>_fts, as Datasette and sqlite-utils expect; the
--- trigram tokenizer matches substrings, so Chinese text is searchable without word breaking.
+-- External-content FTS5 table named <table>_fts, as Datasette and sqlite-utils expect; they
+-- find it by the literal text content=[error_codes], so keep that spelling. The trigram
+-- tokenizer matches substrings, so Chinese text is searchable without word breaking.
 CREATE VIRTUAL TABLE error_codes_fts USING fts5(
-    message, description, content='error_codes', content_rowid='rowid', tokenize='trigram'
+    message, description, tokenize='trigram', content=[error_codes]
 );
+CREATE VIEW counts_by_platform_sdk AS
+    SELECT platform, sdk, COUNT(*) AS records, MIN(code) AS min_code, MAX(code) AS max_code
+    FROM error_codes GROUP BY platform, sdk ORDER BY platform, sdk;
+-- Which platforms and sdks know a code (many codes exist on one platform only).
+CREATE VIEW platforms_by_code AS
+    SELECT code, COUNT(*) AS entries, group_concat(platform || '/' || sdk, ', ') AS platforms
+    FROM (SELECT code, platform, sdk FROM error_codes ORDER BY code, platform, sdk)
+    GROUP BY code ORDER BY code;
 """
 
 

@@ -1,0 +1,236 @@
+"""The dataset's published contract: a JSON Schema of errorcodes.json and a Data Package.
+
+Both are built from one list of fields, so the JSON Schema (for consumers of the JSON) and the
+Frictionless Table Schema (for the CSV, and for the JSON read as a table) cannot disagree. Both
+are deterministic: the same records give the same bytes, so an unchanged build writes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from scraper.dataset import SCHEMA_VERSION
+from scraper.export import CSV_NAME, JSON_NAME, dump_json
+from scraper.sources import PLATFORMS, Source
+
+SCHEMA_NAME = "errorcodes.schema.json"
+DATAPACKAGE_NAME = "datapackage.json"
+
+SDKS = ("JMessage", "JMRTC")
+REPOSITORY_URL = "https://github.com/jmessage-errorcodes/jmessage-errorcodes"
+SCHEMA_ID = (
+    "https://raw.githubusercontent.com/jmessage-errorcodes/jmessage-errorcodes/main/output/"
+    + SCHEMA_NAME
+)
+_DATAPACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
+_PRIMARY_KEY = ("platform", "sdk", "code")
+_FORMULA_NOTE = (
+    " In the CSV, a text starting with =, +, -, @, a tab or a carriage return has a leading ' "
+    "so that spreadsheets show it as text."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One record field: its type, what it means, and the values it may take."""
+
+    name: str
+    kind: str  # "string" or "integer", the same word in JSON Schema and Table Schema
+    description: str
+    enum: tuple[str, ...] = ()
+    non_empty: bool = False
+    csv_note: str = ""
+
+
+FIELDS: tuple[Field, ...] = (
+    Field(
+        "platform",
+        "string",
+        "The platform: from the section heading when it names one, else the source's default.",
+        enum=PLATFORMS,
+    ),
+    Field("sdk", "string", "JMRTC when the section heading names JMRTC, else JMessage.", SDKS),
+    Field("code", "integer", "The error code (0 means success; may be negative)."),
+    Field(
+        "message",
+        "string",
+        "The page's Error Message column as written there, whitespace-normalised (may be empty).",
+        csv_note=_FORMULA_NOTE,
+    ),
+    Field(
+        "description",
+        "string",
+        "The page's 说明 / description column as written there, whitespace-normalised "
+        "(may be empty).",
+        csv_note=_FORMULA_NOTE,
+    ),
+    Field(
+        "section",
+        "string",
+        "The heading the table sits under (empty when none precedes it).",
+        csv_note=_FORMULA_NOTE,
+    ),
+    Field("source", "string", "The id of the source page.", non_empty=True),
+    Field("url", "string", "The live page, plus #<heading id> when the heading has one."),
+)
+
+
+def json_schema() -> dict[str, object]:
+    """JSON Schema (draft 2020-12) of errorcodes.json at this SCHEMA_VERSION."""
+    record: dict[str, object] = {
+        "type": "object",
+        "description": (
+            "One error code as one documentation page states it. The key is (platform, sdk, "
+            "code): no two records share it, and records are sorted by it."
+        ),
+        "required": [field.name for field in FIELDS],
+        "additionalProperties": False,
+        "properties": {field.name: _json_property(field) for field in FIELDS},
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "JMessage SDK error codes",
+        "description": (
+            "errorcodes.json: the error codes of the JMessage (JiGuang IM) SDKs, taken from their "
+            "documentation pages. schema_version changes on every breaking change."
+        ),
+        "type": "object",
+        "required": ["schema_version", "records"],
+        "additionalProperties": False,
+        "properties": {
+            "schema_version": {
+                "description": "The version of this layout; readers should refuse any other.",
+                "const": SCHEMA_VERSION,
+            },
+            "records": {"type": "array", "items": {"$ref": "#/$defs/record"}},
+        },
+        "$defs": {"record": record},
+    }
+
+
+def _json_property(field: Field) -> dict[str, object]:
+    prop: dict[str, object] = {"type": field.kind, "description": field.description}
+    if field.enum:
+        prop["enum"] = list(field.enum)
+    if field.non_empty:
+        prop["minLength"] = 1
+    return prop
+
+
+def table_schema(*, csv: bool) -> dict[str, object]:
+    """Frictionless Table Schema of the records; `csv` adds the CSV's formula-quoting note."""
+    return {
+        "fields": [_table_field(field, csv=csv) for field in FIELDS],
+        # An empty cell is an empty text, never a missing value: every field is always present.
+        "missingValues": [],
+        "primaryKey": list(_PRIMARY_KEY),
+    }
+
+
+def _table_field(field: Field, *, csv: bool) -> dict[str, object]:
+    constraints: dict[str, object] = {"required": True}
+    if field.enum:
+        constraints["enum"] = list(field.enum)
+    if field.non_empty:
+        constraints["minLength"] = 1
+    description = field.description + (field.csv_note if csv else "")
+    return {
+        "name": field.name,
+        "type": field.kind,
+        "description": description,
+        "constraints": constraints,
+    }
+
+
+def datapackage(sources: Iterable[Source], files: Mapping[str, bytes]) -> dict[str, object]:
+    """Frictionless Data Package (v2) describing errorcodes.csv and errorcodes.json.
+
+    `files` holds the bytes of both exports: each resource carries their sha256 and size, so
+    `frictionless validate` also proves the files are the ones this descriptor was built for.
+    The version's major number is SCHEMA_VERSION; its build metadata identifies the data.
+    """
+    json_bytes = files[JSON_NAME]
+    data_id = hashlib.sha256(json_bytes).hexdigest()[:12]
+    return {
+        "$schema": _DATAPACKAGE_PROFILE,
+        "name": "jmessage-errorcodes",
+        "title": "JMessage SDK error codes",
+        "description": (
+            "Error codes of the JMessage (JiGuang IM) iOS and Android SDKs with their messages "
+            f"and descriptions, one record per (platform, sdk, code). {SCHEMA_NAME} is the JSON "
+            f"Schema of {JSON_NAME}. The message and description texts are quoted from the "
+            "documentation pages listed in sources."
+        ),
+        "version": f"{SCHEMA_VERSION}.0.0+{data_id}",
+        "homepage": REPOSITORY_URL,
+        "keywords": ["jmessage", "jiguang", "error codes", "sdk", "ios", "android"],
+        "licenses": [
+            {"name": "MIT", "path": "https://opensource.org/licenses/MIT", "title": "MIT License"}
+        ],
+        "sources": [_source_entry(source) for source in sources],
+        "resources": [
+            {
+                "name": "errorcodes",
+                "type": "table",
+                "path": CSV_NAME,
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                **_integrity(files[CSV_NAME]),
+                "dialect": {
+                    "header": True,
+                    "delimiter": ",",
+                    "lineTerminator": "\r\n",
+                    "quoteChar": '"',
+                    "doubleQuote": True,
+                },
+                "schema": table_schema(csv=True),
+            },
+            {
+                "name": "errorcodes-json",
+                "type": "table",
+                "path": JSON_NAME,
+                "format": "json",
+                "mediatype": "application/json",
+                "encoding": "utf-8",
+                # No "bytes": frictionless-py 5 does not count the bytes its JSON reader reads,
+                # so it would report a byte-count error for a correct file.
+                "hash": _integrity(json_bytes)["hash"],
+                # `property`/`itemType` are the Table Dialect 2.0 words; `json` is the same
+                # for frictionless-py 5, which does not read the 2.0 words for JSON yet.
+                "dialect": {
+                    "property": "records",
+                    "itemType": "object",
+                    "json": {"property": "records", "keyed": True},
+                },
+                "schema": table_schema(csv=False),
+            },
+        ],
+    }
+
+
+def _source_entry(source: Source) -> dict[str, str]:
+    entry = {"title": f"JMessage error codes: {source.id} page"}
+    if source.url:
+        entry["path"] = source.url
+    return entry
+
+
+def _integrity(data: bytes) -> dict[str, object]:
+    return {"hash": f"sha256:{hashlib.sha256(data).hexdigest()}", "bytes": len(data)}
+
+
+def render_schema() -> bytes:
+    return dump_json(json_schema())
+
+
+def render_datapackage(sources: Iterable[Source], files: Mapping[str, bytes]) -> bytes:
+    return dump_json(datapackage(sources, files))
+
+
+def contract_files(sources: Iterable[Source], files: Mapping[str, bytes]) -> dict[str, bytes]:
+    """The schema and data package files published beside the exports in `files`."""
+    return {SCHEMA_NAME: render_schema(), DATAPACKAGE_NAME: render_datapackage(sources, files)}
