@@ -20,18 +20,32 @@ TEMP_PREFIX = ".tmp-"
 
 
 @contextlib.contextmanager
-def output_lock(out_dir: Path, timeout: float) -> Iterator[None]:
-    """Hold the output folder's lock; a second build waits up to `timeout` seconds."""
+def output_lock(
+    out_dir: Path, timeout: float, on_wait: Callable[[str], None] | None = None
+) -> Iterator[None]:
+    """Hold the output folder's lock; a second build waits up to `timeout` seconds.
+
+    `on_wait` hears once that the build is waiting, so a queued build does not look hung.
+    """
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(
             f"{out_dir}: cannot create the output folder: {exc.strerror or exc}"
         ) from exc
-    # filelock uses flock(): the kernel drops it when a killed build's process dies.
+    # filelock uses flock(): the kernel drops it when a killed build's process dies, so a
+    # crashed build never leaves a lock behind (the empty .lock file itself is harmless).
     lock = FileLock(out_dir / LOCK_NAME, timeout=timeout)
     try:
-        lock.acquire()
+        try:
+            lock.acquire(blocking=False)
+        except Timeout:
+            if on_wait is not None:
+                on_wait(
+                    f"{out_dir}: another build holds the output lock; "
+                    f"waiting up to {timeout:g} s (--lock-timeout)"
+                )
+            lock.acquire()
     except Timeout as exc:
         raise LockTimeout(
             f"{out_dir}: another build has held the output lock for over {timeout:g} s; "
@@ -128,14 +142,23 @@ def publish(
     files: Mapping[str, bytes],
     built: Mapping[str, Path],
     manifest: Callable[[], bytes],
+    *,
+    leading: Mapping[str, bytes] | None = None,
 ) -> list[str]:
-    """Move built files and write byte exports into place, then the manifest; return names.
+    """Write `leading` files, move built files and write byte exports into place, then the
+    manifest; return the names written.
 
     Each file is replaced atomically, so every export is always either its old or its new
-    complete version; the manifest goes last because `is_unchanged` trusts it.
+    complete version. The order makes an interrupted publish safe to redo: the change notes
+    (`leading`: diff and change log) go first, so a build killed later redoes them rather than
+    losing them; the SQLite file (with its history) goes before the JSON that the next build
+    compares against; the manifest goes last because `is_unchanged` trusts it.
     """
     written: list[str] = []
     try:
+        for name, data in (leading or {}).items():
+            atomic_write(out_dir / name, data)
+            written.append(name)
         for name, path in built.items():
             atomic_replace(path, out_dir / name)
             written.append(name)

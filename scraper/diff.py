@@ -1,0 +1,208 @@
+"""Comparing two versions of the dataset: a pure core (`compare`) and its renderings.
+
+`compare` keys records by (platform, sdk, code) and returns a `Diff` that always has the same
+three lists, each sorted by key, even when they are empty. Rendering it as text, Markdown or
+the `diff.json` document is done by separate functions, so the build, the `diff` command and
+the change log all use one engine.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from scraper.errors import DatasetError
+from scraper.export import dump_json
+from scraper.records import RECORD_FIELDS, Record
+
+DIFF_NAME = "diff.json"
+DIFF_SCHEMA_VERSION = 1
+DIFF_FORMATS = ("text", "markdown", "json")
+
+Key = tuple[str, str, int]
+KEY_FIELDS = ("platform", "sdk", "code")
+# Every field that is not part of the key can change; compared in the dataset's field order.
+VALUE_FIELDS = tuple(name for name in RECORD_FIELDS if name not in KEY_FIELDS)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    """One field's value before and after."""
+
+    old: str
+    new: str
+
+
+@dataclass(frozen=True, slots=True)
+class Changed:
+    """A key present in both versions whose other fields differ; `changes` in field order."""
+
+    key: Key
+    changes: dict[str, FieldChange]
+
+
+@dataclass(frozen=True, slots=True)
+class Diff:
+    """What changed between two versions; every list is sorted by key."""
+
+    added: list[Record]
+    removed: list[Record]
+    changed: list[Changed]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.added or self.removed or self.changed)
+
+
+def compare(
+    previous: Iterable[Record],
+    current: Iterable[Record],
+    *,
+    names: tuple[str, str] = ("the previous dataset", "the new dataset"),
+) -> Diff:
+    """Added, removed and changed records between two versions, keyed by (platform, sdk, code).
+
+    `names` label the two versions in the error raised for a key that appears twice.
+    """
+    before = index_by_key(previous, names[0])
+    after = index_by_key(current, names[1])
+    added = [after[key] for key in sorted(after.keys() - before.keys())]
+    removed = [before[key] for key in sorted(before.keys() - after.keys())]
+    changed: list[Changed] = []
+    for key in sorted(before.keys() & after.keys()):
+        old, new = before[key], after[key]
+        fields = {
+            name: FieldChange(getattr(old, name), getattr(new, name))
+            for name in VALUE_FIELDS
+            if getattr(old, name) != getattr(new, name)
+        }
+        if fields:
+            changed.append(Changed(key, fields))
+    return Diff(added, removed, changed)
+
+
+def index_by_key(records: Iterable[Record], where: str) -> dict[Key, Record]:
+    """Records by key; a repeated key is an error, never silently collapsed."""
+    index: dict[Key, Record] = {}
+    for record in records:
+        if record.key in index:
+            raise DatasetError(
+                f"{where}: key {key_label(record.key)} appears more than once; "
+                "a dataset holds one record per (platform, sdk, code)"
+            )
+        index[record.key] = record
+    return index
+
+
+def key_label(key: Key) -> str:
+    platform, sdk, code = key
+    return f"{platform}/{sdk} {code}"
+
+
+def summary(diff: Diff) -> str:
+    """The one-line summary: '+3 added, -1 removed, ~2 changed'."""
+    return f"+{len(diff.added)} added, -{len(diff.removed)} removed, ~{len(diff.changed)} changed"
+
+
+def in_words(diff: Diff) -> str:
+    """The summary in plain words, leaving out what did not happen: '3 codes added'."""
+    parts = [
+        f"{count} {'code' if count == 1 else 'codes'} {verb}"
+        for count, verb in (
+            (len(diff.added), "added"),
+            (len(diff.removed), "removed"),
+            (len(diff.changed), "changed"),
+        )
+        if count
+    ]
+    return ", ".join(parts) if parts else "no change"
+
+
+def _quote(text: str) -> str:
+    # JSON quoting shows empty strings and odd whitespace unambiguously and keeps CJK as is.
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _record_line(record: Record) -> str:
+    return f"{key_label(record.key)}: {_quote(record.message)} / {_quote(record.description)}"
+
+
+def _changed_line(change: Changed, arrow: str) -> str:
+    fields = "; ".join(
+        f"{name} {_quote(values.old)} {arrow} {_quote(values.new)}"
+        for name, values in change.changes.items()
+    )
+    return f"{key_label(change.key)}: {fields}"
+
+
+def render_text(diff: Diff) -> str:
+    """The summary, then one line per record: `+` added, `-` removed, `~` changed."""
+    lines = [summary(diff)]
+    lines += [f"+ {_record_line(record)}" for record in diff.added]
+    lines += [f"- {_record_line(record)}" for record in diff.removed]
+    lines += [f"~ {_changed_line(change, '->')}" for change in diff.changed]
+    return "\n".join(lines) + "\n"
+
+
+_MARKDOWN_SPECIAL = str.maketrans({char: "\\" + char for char in "\\`*_[]<>|~"})
+
+
+def markdown_escape(text: str) -> str:
+    """Escape the characters Markdown would read as markup, so page text shows as written."""
+    return text.translate(_MARKDOWN_SPECIAL)
+
+
+def render_markdown(diff: Diff, *, limit: int | None = None) -> str:
+    """A bulleted list per kind of change; `limit` caps each list and says how many were left."""
+    groups = (
+        ("Added", [_record_line(record) for record in diff.added]),
+        ("Removed", [_record_line(record) for record in diff.removed]),
+        ("Changed", [_changed_line(change, "→") for change in diff.changed]),
+    )
+    blocks: list[str] = []
+    for title, lines in groups:
+        if not lines:
+            continue
+        shown = lines if limit is None else lines[:limit]
+        items = [f"- {markdown_escape(line)}" for line in shown]
+        if len(lines) > len(shown):
+            items.append(f"- … and {len(lines) - len(shown)} more")
+        blocks.append(f"{title} ({len(lines)}):\n\n" + "\n".join(items))
+    if not blocks:
+        return "No change.\n"
+    return "\n\n".join(blocks) + "\n"
+
+
+def diff_document(diff: Diff, from_sha256: str | None, to_sha256: str) -> dict[str, object]:
+    """The `diff.json` document: the digests of both dataset files and the three lists."""
+    return {
+        "schema_version": DIFF_SCHEMA_VERSION,
+        "from": from_sha256,
+        "to": to_sha256,
+        "added": [record.as_dict() for record in diff.added],
+        "removed": [record.as_dict() for record in diff.removed],
+        "changed": [
+            {
+                "key": dict(zip(KEY_FIELDS, change.key, strict=True)),
+                "changes": {
+                    name: {"old": values.old, "new": values.new}
+                    for name, values in change.changes.items()
+                },
+            }
+            for change in diff.changed
+        ],
+    }
+
+
+def render_json(diff: Diff, from_sha256: str | None, to_sha256: str) -> bytes:
+    return dump_json(diff_document(diff, from_sha256, to_sha256))
+
+
+def render(diff: Diff, output_format: str, from_sha256: str | None, to_sha256: str) -> str:
+    """The diff in one of `DIFF_FORMATS`, as the `diff` command prints it."""
+    if output_format == "json":
+        return render_json(diff, from_sha256, to_sha256).decode("utf-8")
+    if output_format == "markdown":
+        return f"**{markdown_escape(summary(diff))}**\n\n{render_markdown(diff)}"
+    return render_text(diff)

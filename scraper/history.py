@@ -1,0 +1,204 @@
+"""The change history kept inside `errorcodes.sqlite`: a `runs` and a `changes` table.
+
+Every build that changes the data appends one run and one `changes` row per changed field; the
+rows of earlier runs are copied from the previous SQLite file, so the history travels with the
+dataset and `SELECT * FROM changes WHERE code = 871302` tells one code's story.
+
+An added record gives one row per field with `old` NULL; a removed record one row per field with
+`new` NULL; a changed record one row per field that changed.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from scraper.diff import VALUE_FIELDS, Diff
+from scraper.errors import ConfigError, DatasetError
+from scraper.records import Record
+
+HISTORY_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    time TEXT NOT NULL,
+    previous_sha256 TEXT,
+    dataset_sha256 TEXT NOT NULL,
+    added INTEGER NOT NULL,
+    removed INTEGER NOT NULL,
+    changed INTEGER NOT NULL,
+    sources TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS changes (
+    run INTEGER NOT NULL REFERENCES runs (id),
+    platform TEXT NOT NULL,
+    sdk TEXT NOT NULL,
+    code INTEGER NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('added', 'removed', 'changed')),
+    field TEXT NOT NULL,
+    old TEXT,
+    new TEXT,
+    PRIMARY KEY (run, platform, sdk, code, field)
+);
+CREATE INDEX IF NOT EXISTS changes_code ON changes (code);
+"""
+_RUN_COLUMNS = (
+    "id",
+    "time",
+    "previous_sha256",
+    "dataset_sha256",
+    "added",
+    "removed",
+    "changed",
+    "sources",
+)
+_CHANGE_COLUMNS = ("run", "platform", "sdk", "code", "kind", "field", "old", "new")
+
+ChangeRow = tuple[str, str, int, str, str, str | None, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One build that changed the data: when, from which dataset to which, and from what pages.
+
+    `sources` holds one mapping per page read (id, url, location, sha256), stored as JSON.
+    """
+
+    time: datetime
+    previous_sha256: str | None
+    dataset_sha256: str
+    sources: list[Mapping[str, object]]
+    diff: Diff
+
+
+def run_time(environ: Mapping[str, str]) -> datetime:
+    """Now, in UTC; `SOURCE_DATE_EPOCH` (seconds) pins it, as reproducible builds expect."""
+    pinned = environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not pinned:
+        return datetime.now(UTC)
+    try:
+        return datetime.fromtimestamp(int(pinned), UTC)
+    except (ValueError, OverflowError, OSError) as exc:
+        raise ConfigError(
+            f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970; got {pinned!r}"
+        ) from exc
+
+
+def format_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def change_rows(diff: Diff) -> list[ChangeRow]:
+    """The `changes` rows of one diff (without the run id), in key order."""
+    rows: list[ChangeRow] = []
+    for record in diff.added:
+        rows += _record_rows(record, "added", as_new=True)
+    for record in diff.removed:
+        rows += _record_rows(record, "removed", as_new=False)
+    for change in diff.changed:
+        rows += [
+            (*change.key, "changed", name, values.old, values.new)
+            for name, values in change.changes.items()
+        ]
+    rows.sort(key=lambda row: (row[0], row[1], row[2]))
+    return rows
+
+
+def _record_rows(record: Record, kind: str, *, as_new: bool) -> list[ChangeRow]:
+    rows: list[ChangeRow] = []
+    for name in VALUE_FIELDS:
+        value: str = getattr(record, name)
+        old, new = (None, value) if as_new else (value, None)
+        rows.append((record.platform, record.sdk, record.code, kind, name, old, new))
+    return rows
+
+
+def write_history(
+    target: Path, *, previous: Path, previous_sha256: str | None, run: Run | None
+) -> None:
+    """Create the history tables in `target`, copy the previous file's runs, then add `run`.
+
+    A run that started from the dataset now being replaced but whose dataset never got
+    published (the build was killed between writing the SQLite file and the JSON) is dropped,
+    because this build redoes it.
+    """
+    runs, changes = read_history(previous)
+    while runs and runs[-1][2] == previous_sha256 and runs[-1][3] != previous_sha256:
+        dropped = runs.pop()[0]
+        changes = [row for row in changes if row[0] != dropped]
+    connection = sqlite3.connect(target)
+    try:
+        with connection:
+            connection.executescript(HISTORY_SCHEMA)
+            connection.executemany(_insert("runs", _RUN_COLUMNS), runs)
+            connection.executemany(_insert("changes", _CHANGE_COLUMNS), changes)
+            if run is not None:
+                _add_run(connection, run)
+    finally:
+        connection.close()
+
+
+def _add_run(connection: sqlite3.Connection, run: Run) -> None:
+    cursor = connection.execute(
+        "INSERT INTO runs (time, previous_sha256, dataset_sha256, added, removed, changed, "
+        "sources) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            format_time(run.time),
+            run.previous_sha256,
+            run.dataset_sha256,
+            len(run.diff.added),
+            len(run.diff.removed),
+            len(run.diff.changed),
+            json.dumps([dict(source) for source in run.sources], ensure_ascii=False),
+        ),
+    )
+    run_id = cursor.lastrowid
+    connection.executemany(
+        _insert("changes", _CHANGE_COLUMNS),
+        [(run_id, *row) for row in change_rows(run.diff)],
+    )
+
+
+def _insert(table: str, columns: tuple[str, ...]) -> str:
+    names = ", ".join(columns)
+    marks = ", ".join("?" for _ in columns)
+    return f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608 - fixed names
+
+
+def read_history(path: Path) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """The runs (by id) and changes of a previous SQLite file; none when it has no history yet."""
+    if not path.is_file():
+        return [], []
+    try:
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise _unreadable(path, exc) from exc
+    try:
+        tables = {
+            row[0]
+            for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
+        if not {"runs", "changes"} <= tables:
+            return [], []
+        runs = connection.execute(
+            f"SELECT {', '.join(_RUN_COLUMNS)} FROM runs ORDER BY id"  # noqa: S608 - fixed names
+        ).fetchall()
+        changes = connection.execute(
+            f"SELECT {', '.join(_CHANGE_COLUMNS)} FROM changes "  # noqa: S608 - fixed names
+            "ORDER BY rowid"
+        ).fetchall()
+    except sqlite3.Error as exc:
+        raise _unreadable(path, exc) from exc
+    finally:
+        connection.close()
+    return runs, changes
+
+
+def _unreadable(path: Path, exc: sqlite3.Error) -> DatasetError:
+    return DatasetError(
+        f"{path}: cannot read the change history from the previous SQLite file ({exc}); "
+        "restore it from version control, or move it away to start a new history"
+    )
