@@ -17,7 +17,6 @@ from pathlib import Path
 
 from scraper.publish import atomic_write
 
-DEFAULT_CACHE_DIR = Path(".cache")
 _FORMAT = 1  # bump when the metadata layout changes; other versions are misses
 
 Warn = Callable[[str], None]

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import TypeVar
 
 from scraper import __version__
-from scraper.cache import DEFAULT_CACHE_DIR
 from scraper.errors import ConfigError
 from scraper.retry import RetryPolicy
 
 _T = TypeVar("_T")
+DEFAULT_CACHE_DIR = Path(".cache")
 MIB = 1024 * 1024
 DEFAULT_MAX_BODY = 5 * MIB
 DEFAULT_TIMEOUT = 10.0
@@ -137,7 +137,8 @@ def remote_options(args: argparse.Namespace) -> RemoteOptions | None:
         given = [name for name in _TUNING if getattr(args, name) is not None]
         if given:
             flags = ", ".join("--" + name.replace("_", "-") for name in given)
-            raise ConfigError(f"{flags} only apply to a live refresh; add --remote")
+            verb = "applies" if len(given) == 1 else "apply"
+            raise ConfigError(f"{flags} only {verb} to a live refresh; add --remote")
         return None
     if args.no_cache and args.cache is not None:
         raise ConfigError("--cache and --no-cache contradict each other; give one of them")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Literal
 
 # Statuses that say "not now" rather than "never": timeout, rate limit, server trouble.
@@ -78,6 +77,8 @@ def decide(
 
 def parse_retry_after(value: str, now: datetime) -> float | None:
     """Seconds to wait from a Retry-After value (delay-seconds or HTTP-date); None if invalid."""
+    from email.utils import parsedate_to_datetime  # costly import; rarely needed
+
     text = value.strip()
     if text.isdigit():
         return float(int(text))
