@@ -1,0 +1,43 @@
+"""Datasets for the consumer-side tests: a real build of the seed pages, or a few records."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scraper.build import BuildOptions, BuildResult, run_build
+from scraper.export import JSON_NAME, SQLITE_NAME, render_json, write_sqlite
+from scraper.records import Record
+from scraper.sources import BUILTIN_SOURCES
+
+
+def build_seeds(out_dir: Path) -> BuildResult:
+    """Build the dataset of the two seed pages into `out_dir`, quietly."""
+    return run_build(BuildOptions(sources=BUILTIN_SOURCES, out_dir=out_dir), lambda _line: None)
+
+
+def record(
+    platform: str = "ios",
+    sdk: str = "JMessage",
+    code: int = 1,
+    message: str = "",
+    description: str = "",
+) -> Record:
+    return Record(
+        platform=platform,
+        sdk=sdk,
+        code=code,
+        message=message,
+        description=description,
+        section=f"{sdk} {platform}",
+        source=platform,
+        url=f"https://example.com/{platform}/",
+    )
+
+
+def write_dataset(folder: Path, records: list[Record]) -> Path:
+    """A dataset folder (errorcodes.json and errorcodes.sqlite) holding exactly `records`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ordered = sorted(records)
+    (folder / JSON_NAME).write_bytes(render_json(ordered))
+    write_sqlite(ordered, folder / SQLITE_NAME)
+    return folder

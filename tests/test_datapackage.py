@@ -1,0 +1,139 @@
+"""The Frictionless Data Package: `frictionless validate` passes on a real build, and catches
+a CSV that breaks its Table Schema; the descriptor is deterministic."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from frictionless import validate
+
+from scraper.dataset import SCHEMA_VERSION
+from scraper.export import CSV_NAME, JSON_NAME, MANIFEST_NAME
+from scraper.records import RECORD_FIELDS
+from scraper.schema import DATAPACKAGE_NAME, SCHEMA_NAME
+from scraper.sources import BUILTIN_SOURCES
+from tests.conftest import snapshot
+from tests.datasets import build_seeds
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("built") / "output"
+    build_seeds(out)
+    return out
+
+
+@pytest.fixture
+def package(built: Path) -> dict[str, Any]:
+    descriptor: dict[str, Any] = json.loads((built / DATAPACKAGE_NAME).read_bytes())
+    return descriptor
+
+
+@pytest.fixture
+def copy_of_build(built: Path, tmp_path: Path) -> Path:
+    folder = tmp_path / "copy"
+    shutil.copytree(built, folder)
+    return folder
+
+
+def test_frictionless_validate_passes_on_a_real_build(built: Path) -> None:
+    report = validate(built / DATAPACKAGE_NAME)
+    assert report.flatten(["type", "note"]) == []
+    assert report.valid
+    assert {task.name: task.stats.get("rows") for task in report.tasks} == {
+        "errorcodes": 73,
+        "errorcodes-json": 73,
+    }
+
+
+def _csv_replace(folder: Path, old: bytes, new: bytes) -> None:
+    path = folder / CSV_NAME
+    data = path.read_bytes()
+    assert data.count(old) == 1
+    path.write_bytes(data.replace(old, new))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            b"android,JMessage,871101,",
+            b"android,JMessage,871102,",
+            ("primary-key", "the same as in the row at position 3"),
+        ),
+        (b"android,JMessage,871101,", b"android,JMessage,8711O1,", ("type-error", "integer")),
+        (b"android,JMessage,871101,", b"mac,JMessage,871101,", ("constraint-error", "enum")),
+        (b"android,JMessage,871101,", b"android,JPush,871101,", ("constraint-error", "enum")),
+    ],
+    ids=["duplicate-key", "code-not-integer", "unknown-platform", "unknown-sdk"],
+)
+def test_frictionless_validate_catches_a_broken_csv(
+    copy_of_build: Path, old: bytes, new: bytes, expected: tuple[str, str]
+) -> None:
+    _csv_replace(copy_of_build, old, new)
+    report = validate(copy_of_build / DATAPACKAGE_NAME)
+    assert not report.valid
+    errors = report.flatten(["rowNumber", "type", "note"])
+    integrity = {"hash-count", "byte-count"}
+    assert [(row, kind) for row, kind, _note in errors if kind not in integrity] == [
+        (3, expected[0])
+    ]
+    assert any(expected[1] in note for _row, kind, note in errors if kind == expected[0])
+    # The descriptor also pins the file's digest, so any edit at all is reported.
+    assert any(kind == "hash-count" for _row, kind, _note in errors)
+
+
+def test_the_csv_resource_describes_the_csv_as_written(package: dict[str, Any]) -> None:
+    csv_resource = package["resources"][0]
+    assert csv_resource["path"] == CSV_NAME
+    assert csv_resource["encoding"] == "utf-8"
+    assert csv_resource["dialect"]["lineTerminator"] == "\r\n"
+    schema = csv_resource["schema"]
+    assert [field["name"] for field in schema["fields"]] == list(RECORD_FIELDS)
+    assert schema["primaryKey"] == ["platform", "sdk", "code"]
+    assert all(field["constraints"]["required"] for field in schema["fields"])
+    assert {field["name"]: field["type"] for field in schema["fields"]}["code"] == "integer"
+
+
+def test_version_license_and_sources(built: Path, package: dict[str, Any]) -> None:
+    digest = hashlib.sha256((built / JSON_NAME).read_bytes()).hexdigest()
+    assert package["version"] == f"{SCHEMA_VERSION}.0.0+{digest[:12]}"
+    assert package["licenses"][0]["name"] == "MIT"
+    assert [source["path"] for source in package["sources"]] == [
+        source.url for source in BUILTIN_SOURCES
+    ]
+    assert package["resources"][1]["hash"] == f"sha256:{digest}"
+
+
+def test_the_manifest_lists_the_contract_files(built: Path) -> None:
+    exports = json.loads((built / MANIFEST_NAME).read_bytes())["exports"]
+    for name in (SCHEMA_NAME, DATAPACKAGE_NAME):
+        data = (built / name).read_bytes()
+        assert exports[name] == {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+
+
+def test_an_unchanged_build_writes_nothing_again(copy_of_build: Path) -> None:
+    before = snapshot(copy_of_build)
+    result = build_seeds(copy_of_build)
+    assert not result.changed
+    assert snapshot(copy_of_build) == before
+
+
+def test_two_builds_give_the_same_descriptor_and_schema(built: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    build_seeds(other)
+    for name in (DATAPACKAGE_NAME, SCHEMA_NAME):
+        assert (other / name).read_bytes() == (built / name).read_bytes()
+
+
+def test_a_missing_contract_file_is_published_again(copy_of_build: Path) -> None:
+    (copy_of_build / DATAPACKAGE_NAME).unlink()
+    result = build_seeds(copy_of_build)
+    assert result.changed
+    assert DATAPACKAGE_NAME in result.written
+    assert validate(copy_of_build / DATAPACKAGE_NAME).valid
