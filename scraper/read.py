@@ -74,6 +74,13 @@ def page_html(page: Page) -> str:
 
 
 def render_markdown(text: str) -> str:
-    import markdown  # imported here: HTML pages never pay for it
+    # Imported here: HTML pages never pay for it. Extensions are passed as instances, not
+    # names: a name makes Python-Markdown scan every installed package's entry points, which
+    # took longer than rendering both seed pages (see BENCHMARKS.md).
+    import markdown
+    from markdown.extensions.tables import TableExtension
+    from markdown.extensions.toc import TocExtension
 
-    return markdown.markdown(text, extensions=["tables", "toc"], output_format="html")
+    return markdown.markdown(
+        text, extensions=[TableExtension(), TocExtension()], output_format="html"
+    )
