@@ -14,6 +14,7 @@ from pathlib import Path
 
 from scraper import __version__
 from scraper.errors import ScraperError
+from scraper.remote import add_remote_arguments, remote_options
 
 DEFAULT_OUT = Path("output")
 
@@ -51,6 +52,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="wait at most this long for another build on the same folder (default: 60)",
     )
+    build.add_argument(
+        "--only",
+        type=_source_ids,
+        action="extend",
+        metavar="ID[,ID...]",
+        help="rebuild only these sources; the others keep their records from the previous build",
+    )
+    add_remote_arguments(build)
     build.set_defaults(handler=_run_build)
     _add_lookup_command(commands)
     return parser
@@ -61,9 +70,14 @@ def _run_build(args: argparse.Namespace) -> int:
     from scraper.sources import BUILTIN_SOURCES, load_sources
 
     sources = load_sources(args.sources) if args.sources else BUILTIN_SOURCES
-    result = run_build(
-        BuildOptions(sources=sources, out_dir=args.out, lock_timeout=args.lock_timeout), _stderr
+    options = BuildOptions(
+        sources=sources,
+        out_dir=args.out,
+        lock_timeout=args.lock_timeout,
+        only=tuple(dict.fromkeys(args.only or ())),
+        remote=remote_options(args),
     )
+    result = run_build(options, _stderr)
     for page in result.pages:
         for anomaly in page.report.anomalies + page.report.duplicates:
             _stderr(f"warning: {anomaly.describe()}")
@@ -81,6 +95,13 @@ def _run_build(args: argparse.Namespace) -> int:
     else:
         _stderr(f"no change: nothing written to {args.out}")
     return 0
+
+
+def _source_ids(text: str) -> list[str]:
+    ids = [part.strip() for part in text.split(",")]
+    if not all(ids):
+        raise argparse.ArgumentTypeError(f"expected source ids separated by commas: {text!r}")
+    return ids
 
 
 def _add_lookup_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
