@@ -1,0 +1,315 @@
+"""`python -m scraper lookup`: by code, by Chinese and English text, filters, exit codes, --json.
+
+Every test here runs with sockets disabled: a lookup must never touch the network.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from scraper import search
+from scraper.export import SQLITE_NAME
+from tests.conftest import CliResult, snapshot
+from tests.datasets import build_seeds, record, write_dataset
+
+RunCli = Callable[..., CliResult]
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("lookup tried to open a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+@pytest.fixture(scope="module")
+def seeds(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real build of the seed pages."""
+    out = tmp_path_factory.mktemp("seeds") / "output"
+    build_seeds(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def shared_codes(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small dataset in which code 1001 exists on two platforms and two sdks."""
+    return write_dataset(
+        tmp_path_factory.mktemp("shared") / "data",
+        [
+            record("ios", "JMessage", 1001, "Not logged in", "用户未登录"),
+            record("android", "JMessage", 1001, "not logged in.", "尚未登录"),
+            record("ios", "JMRTC", 1001, "login required", "需要登录"),
+            record("android", "JMessage", 1002, "Timeout", "网络超时"),
+        ],
+    )
+
+
+def _codes(result: CliResult) -> list[tuple[str, str, int]]:
+    return [(row["platform"], row["sdk"], row["code"]) for row in json.loads(result.stdout)]
+
+
+def test_a_code_prints_every_entry_with_it(run_cli: RunCli, shared_codes: Path) -> None:
+    result = run_cli("lookup", "1001", "--data", shared_codes)
+    assert result.exit_code == 0
+    assert result.stderr == ""
+    assert result.stdout == (
+        "1001  android/JMessage\n"
+        "  message:     not logged in.\n"
+        "  description: 尚未登录\n"
+        "  section:     JMessage android\n"
+        "  url:         https://example.com/android/\n"
+        "\n"
+        "1001  ios/JMRTC\n"
+        "  message:     login required\n"
+        "  description: 需要登录\n"
+        "  section:     JMRTC ios\n"
+        "  url:         https://example.com/ios/\n"
+        "\n"
+        "1001  ios/JMessage\n"
+        "  message:     Not logged in\n"
+        "  description: 用户未登录\n"
+        "  section:     JMessage ios\n"
+        "  url:         https://example.com/ios/\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("871102", [("android", "JMessage", 871102)]),
+        ("0", [("android", "JMessage", 0)]),
+        ("+871102", [("android", "JMessage", 871102)]),
+        # Three or more characters: the trigram full-text index.
+        ("登录状态", [("ios", "JMRTC", 871005), ("ios", "JMessage", 863004)]),
+        # Two characters: too short for trigrams, found with LIKE.
+        (
+            "登录",
+            [
+                ("android", "JMessage", 871300),
+                ("ios", "JMRTC", 871004),
+                ("ios", "JMRTC", 871005),
+                ("ios", "JMessage", 863004),
+                ("ios", "JMessage", 863006),
+            ],
+        ),
+        # English, in any case: "Login" and "login" on the page.
+        (
+            "LOGIN",
+            [
+                ("ios", "JMRTC", 871004),
+                ("ios", "JMRTC", 871005),
+                ("ios", "JMessage", 863004),
+                ("ios", "JMessage", 863006),
+            ],
+        ),
+        # Every word must match, each anywhere in the message or the description.
+        ("state login", [("ios", "JMessage", 863004)]),
+        ("login 异常", [("ios", "JMRTC", 871005)]),
+        ("%@", [("ios", "JMRTC", 871002)]),
+        ("currtent", [("ios", "JMRTC", 871005)]),
+    ],
+    ids=[
+        "code",
+        "code-zero",
+        "code-with-plus",
+        "chinese-trigram",
+        "chinese-two-chars",
+        "english-any-case",
+        "two-words",
+        "mixed-short-and-long",
+        "placeholder",
+        "typo-kept",
+    ],
+)
+def test_lookup_in_the_seed_dataset(
+    run_cli: RunCli, seeds: Path, query: str, expected: list[tuple[str, str, int]]
+) -> None:
+    result = run_cli("lookup", query, "--data", seeds, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert _codes(result) == expected
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (["--platform", "ios"], [("ios", "JMRTC", 1001), ("ios", "JMessage", 1001)]),
+        (["--platform", "IOS"], [("ios", "JMRTC", 1001), ("ios", "JMessage", 1001)]),
+        (["--sdk", "jmrtc"], [("ios", "JMRTC", 1001)]),
+        (["--platform", "ios", "--sdk", "JMessage"], [("ios", "JMessage", 1001)]),
+    ],
+    ids=["platform", "platform-any-case", "sdk-any-case", "both"],
+)
+def test_filters(
+    run_cli: RunCli, shared_codes: Path, options: list[str], expected: list[tuple[str, str, int]]
+) -> None:
+    result = run_cli("lookup", "1001", "--data", shared_codes, "--json", *options)
+    assert result.exit_code == 0
+    assert _codes(result) == expected
+
+
+def test_filters_apply_to_text_search(run_cli: RunCli, shared_codes: Path) -> None:
+    result = run_cli("lookup", "登录", "--platform", "android", "--data", shared_codes, "--json")
+    assert _codes(result) == [("android", "JMessage", 1001)]
+
+
+def test_a_negative_code_needs_no_double_dash(run_cli: RunCli, tmp_path: Path) -> None:
+    data = write_dataset(tmp_path / "data", [record(code=-1, message="Unknown error")])
+    result = run_cli("lookup", "-1", "--data", data, "--json")
+    assert result.exit_code == 0
+    assert _codes(result) == [("ios", "JMessage", -1)]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["871102", "--platform", "ios"], "no entry matches '871102' (platform ios)\n"),
+        (["123456"], "no entry matches '123456'\n"),
+        (["99999999999999999999999"], "no entry matches '99999999999999999999999'\n"),
+        (["no such words"], "no entry matches 'no such words'\n"),
+        (['a"b OR c*'], "no entry matches 'a\"b OR c*'\n"),
+        (
+            ["871102", "--platform", "andriod"],
+            "no entry matches '871102' (platform andriod); the dataset has no platform "
+            "'andriod' (it has android, ios)\n",
+        ),
+        (
+            ["871102", "--sdk", "JPush"],
+            "no entry matches '871102' (sdk JPush); the dataset has no sdk 'JPush' "
+            "(it has JMRTC, JMessage)\n",
+        ),
+    ],
+    ids=[
+        "filtered-out",
+        "unknown-code",
+        "code-beyond-64-bits",
+        "unknown-words",
+        "query-syntax-is-text",
+        "unknown-platform",
+        "unknown-sdk",
+    ],
+)
+def test_no_match_exits_1(run_cli: RunCli, seeds: Path, args: list[str], message: str) -> None:
+    result = run_cli("lookup", *args, "--data", seeds)
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", message)
+
+
+def test_no_match_with_json_prints_an_empty_list(run_cli: RunCli, seeds: Path) -> None:
+    result = run_cli("lookup", "123456", "--json", "--data", seeds)
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == []
+
+
+def test_json_output_is_the_dataset_records(run_cli: RunCli, seeds: Path) -> None:
+    result = run_cli("lookup", "871102", "--json", "--data", seeds)
+    assert json.loads(result.stdout) == [
+        {
+            "platform": "android",
+            "sdk": "JMessage",
+            "code": 871102,
+            "message": "Request failed.please check your network connection.",
+            "description": "请求失败，请检查网络",
+            "section": "JMessage Android",
+            "source": "android",
+            "url": "https://docs.jiguang.cn/jmessage/client/im_errorcode_android/#jmessage-android",
+        }
+    ]
+    assert "请求失败" in result.stdout  # not \u-escaped
+
+
+def _not_sqlite(folder: Path) -> None:
+    (folder / SQLITE_NAME).write_bytes(b"this is not a database, just some bytes" * 50)
+
+
+def _no_table(folder: Path) -> None:
+    connection = sqlite3.connect(folder / SQLITE_NAME)
+    with connection:
+        connection.execute("CREATE TABLE other (x)")
+    connection.close()
+
+
+def _version_2(folder: Path) -> None:
+    write_dataset(folder, [record()])
+    connection = sqlite3.connect(folder / SQLITE_NAME)
+    with connection:
+        connection.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    connection.close()
+
+
+@pytest.mark.parametrize(
+    ("prepare", "message"),
+    [
+        (
+            lambda folder: None,
+            "dataset file not found; build it with `python -m scraper build`, or pass "
+            "--data DIR with the folder that holds errorcodes.sqlite",
+        ),
+        (
+            _not_sqlite,
+            "not a readable error-code dataset (file is not a database); rebuild it with "
+            "`python -m scraper build`",
+        ),
+        (
+            _no_table,
+            "not a readable error-code dataset (no such table: meta); rebuild it with "
+            "`python -m scraper build`",
+        ),
+        (
+            _version_2,
+            "unknown schema_version '2'; this tool reads version 1: rebuild the dataset or "
+            "use a matching version of this tool",
+        ),
+    ],
+    ids=["missing", "not-sqlite", "not-a-dataset", "other-schema-version"],
+)
+def test_an_unusable_dataset_exits_2(
+    run_cli: RunCli, tmp_path: Path, prepare: Callable[[Path], None], message: str
+) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    prepare(folder)
+    result = run_cli("lookup", "871102", "--data", folder)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == f"error: {folder / SQLITE_NAME}: {message}\n"
+
+
+def test_a_missing_dataset_is_not_created(run_cli: RunCli, tmp_path: Path) -> None:
+    result = run_cli("lookup", "871102", "--data", tmp_path / "nowhere")
+    assert result.exit_code == 2
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_an_empty_query_is_a_usage_error(run_cli: RunCli, seeds: Path) -> None:
+    result = run_cli("lookup", "  ", "--data", seeds)
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "error: lookup: the query is empty; give an error code (871302) or a word\n",
+    )
+
+
+def test_data_may_name_the_sqlite_file(run_cli: RunCli, seeds: Path) -> None:
+    result = run_cli("lookup", "871102", "--json", "--data", seeds / SQLITE_NAME)
+    assert _codes(result) == [("android", "JMessage", 871102)]
+
+
+def test_default_is_the_project_dataset_wherever_it_runs(
+    run_cli: RunCli, seeds: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "DEFAULT_DATA_DIR", seeds)
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("lookup", "871102", "--json")
+    assert _codes(result) == [("android", "JMessage", 871102)]
+
+
+def test_lookup_changes_nothing(run_cli: RunCli, seeds: Path) -> None:
+    before = snapshot(seeds)
+    assert run_cli("lookup", "登录状态", "--data", seeds).exit_code == 0
+    assert snapshot(seeds) == before
