@@ -39,5 +39,6 @@ def write_dataset(folder: Path, records: list[Record]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     ordered = sorted(records)
     (folder / JSON_NAME).write_bytes(render_json(ordered))
+    (folder / SQLITE_NAME).unlink(missing_ok=True)
     write_sqlite(ordered, folder / SQLITE_NAME)
     return folder
