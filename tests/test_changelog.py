@@ -1,0 +1,79 @@
+"""The dataset's change log: dated plain-words entries, newest first, never repeated."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from scraper.changelog import PREAMBLE, add_entry, entry
+from scraper.diff import compare
+from scraper.records import Record
+
+LOGIN = Record("ios", "JMessage", 863004, "Not logged in", "未登录", "S", "ios", "u")
+RTC = Record("ios", "JMRTC", 871002, "the %@ operation", "当前状态", "R", "ios", "u")
+DAY = date(2025, 3, 1)
+
+
+def test_an_entry_has_a_dated_heading_in_plain_words_and_lists_the_codes() -> None:
+    diff = compare([LOGIN], [replace(LOGIN, message="Please log in"), RTC])
+    assert entry(diff, DAY) == (
+        "## 2025-03-01: 1 code added, 1 code changed\n"
+        "\n"
+        "Added (1):\n"
+        "\n"
+        '- ios/JMRTC 871002: "the %@ operation" / "当前状态"\n'
+        "\n"
+        "Changed (1):\n"
+        "\n"
+        '- ios/JMessage 863004: message "Not logged in" → "Please log in"\n'
+    )
+
+
+def test_the_first_entry_counts_codes_instead_of_listing_them() -> None:
+    android = replace(LOGIN, platform="android")
+    diff = compare([], [LOGIN, RTC, android])
+    assert entry(diff, DAY, first=True) == (
+        "## 2025-03-01: first version, 3 codes\n"
+        "\n"
+        "The dataset starts with 3 codes: android/JMessage 1, ios/JMRTC 1, ios/JMessage 1.\n"
+    )
+
+
+def test_a_long_entry_lists_fifty_codes_per_kind_and_counts_the_rest() -> None:
+    records = [replace(RTC, code=code) for code in range(60)]
+    text = entry(compare([], records), DAY)
+    assert text.startswith("## 2025-03-01: 60 codes added\n\nAdded (60):\n\n")
+    assert text.count("\n- ios/JMRTC ") == 50
+    assert text.endswith('- ios/JMRTC 49: "the %@ operation" / "当前状态"\n- … and 10 more\n')
+
+
+ONE = "## 2025-03-01: 1 code added\n\nAdded (1):\n\n- ios/JMRTC 871002: x\n"
+TWO = "## 2025-03-02: 1 code removed\n\nRemoved (1):\n\n- ios/JMRTC 871002: x\n"
+
+
+@pytest.mark.parametrize(
+    ("existing", "expected"),
+    [
+        (None, f"{PREAMBLE}\n{TWO}"),
+        ("", f"{PREAMBLE}\n{TWO}"),
+        (f"{PREAMBLE}\n{ONE}", f"{PREAMBLE}\n{TWO}\n{ONE}"),
+        ("# My log\n\nSome words.\n", f"# My log\n\nSome words.\n\n{TWO}"),
+        (
+            f"{PREAMBLE}\n{TWO.replace('2025-03-02', '2025-03-01')}\n{ONE}",
+            f"{PREAMBLE}\n{TWO}\n{ONE}",
+        ),
+    ],
+    ids=["no-file", "empty-file", "on-top", "no-entries-yet", "same-entry-redone-replaces"],
+)
+def test_add_entry_puts_the_new_entry_on_top_below_the_preamble(
+    existing: str | None, expected: str
+) -> None:
+    assert add_entry(existing, TWO) == expected
+
+
+def test_a_different_entry_on_another_day_is_not_replaced() -> None:
+    log = add_entry(add_entry(None, ONE), TWO)
+    assert log.count("## 2025-") == 2
+    assert log.index("2025-03-02") < log.index("2025-03-01")

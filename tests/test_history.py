@@ -1,0 +1,186 @@
+"""The `runs` and `changes` tables: rows per change, carried forward, redone runs dropped."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from scraper.diff import compare
+from scraper.errors import ConfigError, DatasetError
+from scraper.export import write_sqlite
+from scraper.history import Run, change_rows, format_time, run_time, write_history
+from scraper.records import Record
+
+LOGIN = Record("ios", "JMessage", 863004, "Not logged in", "未登录", "S", "ios", "u#s")
+RTC = Record("ios", "JMRTC", 871002, "the %@ operation", "当前状态", "R", "ios", "u#r")
+WHEN = datetime(2025, 3, 1, 6, 30, tzinfo=UTC)
+SOURCES: list[dict[str, object]] = [{"id": "ios", "url": "u", "location": "p", "sha256": "c0ffee"}]
+
+
+def _run(previous: list[Record], current: list[Record], before: str | None, after: str) -> Run:
+    return Run(WHEN, before, after, SOURCES, compare(previous, current))
+
+
+def _rows(path: Path, query: str) -> list[tuple[object, ...]]:
+    connection = sqlite3.connect(path)
+    try:
+        return connection.execute(query).fetchall()
+    finally:
+        connection.close()
+
+
+def _build(
+    path: Path, records: list[Record], previous: Path, before: str | None, run: Run | None
+) -> None:
+    write_sqlite(records, path)
+    write_history(path, previous=previous, previous_sha256=before, run=run)
+
+
+def test_added_removed_and_changed_give_one_row_per_field() -> None:
+    diff = compare([LOGIN], [replace(LOGIN, message="Please log in"), RTC])
+    assert change_rows(diff) == [
+        ("ios", "JMRTC", 871002, "added", "message", None, "the %@ operation"),
+        ("ios", "JMRTC", 871002, "added", "description", None, "当前状态"),
+        ("ios", "JMRTC", 871002, "added", "section", None, "R"),
+        ("ios", "JMRTC", 871002, "added", "source", None, "ios"),
+        ("ios", "JMRTC", 871002, "added", "url", None, "u#r"),
+        ("ios", "JMessage", 863004, "changed", "message", "Not logged in", "Please log in"),
+    ]
+    removed = change_rows(compare([RTC], []))
+    assert removed[0] == ("ios", "JMRTC", 871002, "removed", "message", "the %@ operation", None)
+    assert len(removed) == 5
+
+
+def test_a_fresh_file_gets_empty_history_tables(tmp_path: Path) -> None:
+    target = tmp_path / "new.sqlite"
+    _build(target, [LOGIN], tmp_path / "missing.sqlite", None, None)
+    assert _rows(target, "SELECT COUNT(*) FROM runs") == [(0,)]
+    assert _rows(target, "SELECT COUNT(*) FROM changes") == [(0,)]
+
+
+def test_a_run_is_recorded_with_its_time_digests_counts_and_sources(tmp_path: Path) -> None:
+    target = tmp_path / "new.sqlite"
+    _build(target, [LOGIN], tmp_path / "none", None, _run([], [LOGIN], None, "aaa"))
+    [run] = _rows(target, "SELECT * FROM runs")
+    assert run == (1, "2025-03-01T06:30:00Z", None, "aaa", 1, 0, 0, json.dumps(SOURCES))
+    assert _rows(target, "SELECT run, kind, field, new FROM changes WHERE field = 'message'") == [
+        (1, "added", "message", "Not logged in")
+    ]
+
+
+def test_history_is_carried_forward_and_tells_a_codes_story(tmp_path: Path) -> None:
+    first, second, third = (tmp_path / f"{n}.sqlite" for n in ("one", "two", "three"))
+    reworded = replace(LOGIN, message="Please log in")
+    _build(first, [LOGIN], tmp_path / "none", None, _run([], [LOGIN], None, "a"))
+    _build(second, [reworded], first, "a", _run([LOGIN], [reworded], "a", "b"))
+    _build(third, [], second, "b", _run([reworded], [], "b", "c"))
+    story = _rows(
+        third,
+        "SELECT run, kind, old, new FROM changes WHERE code = 863004 AND field = 'message'",
+    )
+    assert story == [
+        (1, "added", None, "Not logged in"),
+        (2, "changed", "Not logged in", "Please log in"),
+        (3, "removed", "Please log in", None),
+    ]
+    assert _rows(third, "SELECT id, previous_sha256, dataset_sha256 FROM runs") == [
+        (1, None, "a"),
+        (2, "a", "b"),
+        (3, "b", "c"),
+    ]
+
+
+def test_a_build_without_a_change_keeps_the_history_as_it_was(tmp_path: Path) -> None:
+    first, again = tmp_path / "one.sqlite", tmp_path / "again.sqlite"
+    _build(first, [LOGIN], tmp_path / "none", None, _run([], [LOGIN], None, "a"))
+    _build(again, [LOGIN], first, "a", None)
+    assert _rows(again, "SELECT * FROM runs") == _rows(first, "SELECT * FROM runs")
+    assert _rows(again, "SELECT * FROM changes") == _rows(first, "SELECT * FROM changes")
+
+
+@pytest.mark.parametrize(
+    ("previous_sha", "expected_runs"),
+    [
+        ("a", [(1, None, "a"), (2, "a", "b")]),
+        (None, [(1, None, "b")]),
+        ("z", [(1, None, "a"), (2, "a", "b"), (3, "z", "b")]),
+    ],
+    ids=["redone-after-sqlite-published", "first-build-redone", "json-edited-by-hand"],
+)
+def test_a_run_whose_dataset_was_never_published_is_redone_not_repeated(
+    tmp_path: Path, previous_sha: str | None, expected_runs: list[tuple[object, ...]]
+) -> None:
+    # The killed build published its SQLite file (with run N) but not the JSON, so the
+    # dataset on disk is still the one run N started from; the next build redoes run N.
+    first, killed, redo = (tmp_path / f"{n}.sqlite" for n in ("one", "killed", "redo"))
+    if previous_sha is None:
+        _build(killed, [LOGIN], tmp_path / "none", None, _run([], [LOGIN], None, "b"))
+    else:
+        _build(first, [], tmp_path / "none", None, _run([], [RTC], None, "a"))
+        _build(killed, [LOGIN], first, "a", _run([RTC], [LOGIN], "a", "b"))
+    redone = _run([] if previous_sha is None else [RTC], [LOGIN], previous_sha, "b")
+    _build(redo, [LOGIN], killed, previous_sha, redone)
+    assert _rows(redo, "SELECT id, previous_sha256, dataset_sha256 FROM runs") == expected_runs
+    runs_with_changes = _rows(redo, "SELECT DISTINCT run FROM changes ORDER BY run")
+    assert runs_with_changes == [(run[0],) for run in expected_runs]
+
+
+def test_a_previous_file_from_before_the_history_tables_starts_a_new_history(
+    tmp_path: Path,
+) -> None:
+    old, target = tmp_path / "old.sqlite", tmp_path / "new.sqlite"
+    write_sqlite([LOGIN], old)
+    _build(target, [RTC], old, "a", _run([LOGIN], [RTC], "a", "b"))
+    assert _rows(target, "SELECT id, previous_sha256 FROM runs") == [(1, "a")]
+
+
+def test_an_unreadable_previous_file_is_a_dataset_error_naming_it(tmp_path: Path) -> None:
+    broken, target = tmp_path / "broken.sqlite", tmp_path / "new.sqlite"
+    broken.write_bytes(b"this is not a database, just text " * 100)
+    write_sqlite([LOGIN], target)
+    with pytest.raises(DatasetError) as caught:
+        write_history(target, previous=broken, previous_sha256="a", run=None)
+    assert str(caught.value) == (
+        f"{broken}: cannot read the change history from the previous SQLite file "
+        "(file is not a database); restore it from version control, or move it away to "
+        "start a new history"
+    )
+    assert caught.value.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"SOURCE_DATE_EPOCH": "1740810600"}, datetime(2025, 3, 1, 6, 30, tzinfo=UTC)),
+        ({"SOURCE_DATE_EPOCH": " 0 "}, datetime(1970, 1, 1, tzinfo=UTC)),
+    ],
+    ids=["pinned", "epoch-with-spaces"],
+)
+def test_source_date_epoch_pins_the_run_time(
+    environ: dict[str, str], expected: datetime
+) -> None:
+    assert run_time(environ) == expected
+
+
+def test_without_source_date_epoch_the_run_time_is_now_in_utc() -> None:
+    before = datetime.now(UTC)
+    moment = run_time({"SOURCE_DATE_EPOCH": ""})
+    assert before <= moment <= datetime.now(UTC)
+    assert moment.tzinfo is UTC
+
+
+def test_a_bad_source_date_epoch_is_a_config_error() -> None:
+    with pytest.raises(ConfigError) as caught:
+        run_time({"SOURCE_DATE_EPOCH": "yesterday"})
+    assert str(caught.value) == (
+        "SOURCE_DATE_EPOCH must be a whole number of seconds since 1970; got 'yesterday'"
+    )
+
+
+def test_times_are_stored_as_utc_iso_8601() -> None:
+    assert format_time(WHEN) == "2025-03-01T06:30:00Z"
