@@ -161,9 +161,7 @@ def test_an_unreadable_previous_file_is_a_dataset_error_naming_it(tmp_path: Path
     ],
     ids=["pinned", "epoch-with-spaces"],
 )
-def test_source_date_epoch_pins_the_run_time(
-    environ: dict[str, str], expected: datetime
-) -> None:
+def test_source_date_epoch_pins_the_run_time(environ: dict[str, str], expected: datetime) -> None:
     assert run_time(environ) == expected
 
 
