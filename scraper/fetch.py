@@ -132,9 +132,10 @@ class Fetcher:
                     jitter=self._jitter(),
                 )
                 if decision.delay is None:
+                    # Chain to the library's exception (if any), not to the internal signal.
                     raise FetchError(
                         f"{label}: {failure.cause}; {decision.reason}; {failure.hint}"
-                    ) from failure
+                    ) from failure.__cause__
                 (self._sleep or pause)(decision.delay)
                 continue
             return Fetched(page, time.perf_counter() - started, attempt)
@@ -151,7 +152,7 @@ class Fetcher:
                 # Validators belong to the resource they came from: send them only there.
                 headers = conditional_headers(entry) if entry and entry.final_url == current else {}
                 with self._client.stream("GET", current, headers=headers) as response:
-                    if response.is_redirect:
+                    if response.has_redirect_location:
                         current = _redirect_target(label, url, response)
                         continue
                     return self._read(source, url, label, response, entry)

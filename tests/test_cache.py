@@ -11,7 +11,7 @@ import pytest
 from scraper.cache import CacheEntry, CacheStore, cache_key, conditional_headers
 
 URL = "https://docs.example.test/errorcodes/"
-BODY = "<table><tr><th>Code</th></tr></table>".encode()
+BODY = b"<table><tr><th>Code</th></tr></table>"
 
 
 def make_entry(**changes: object) -> CacheEntry:
