@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scraper import __version__
 from scraper.carry import carry_over
-from scraper.errors import BuildFailed, SourceError
+from scraper.changelog import CHANGELOG_NAME, add_entry, entry
+from scraper.dataset import load_records
+from scraper.diff import DIFF_NAME, Diff, compare
+from scraper.diff import render_json as render_diff
+from scraper.errors import BuildFailed, GuardError, OutputError, SourceError
 from scraper.export import (
     CSV_NAME,
     JSON_NAME,
@@ -22,6 +28,8 @@ from scraper.export import (
     render_manifest,
     write_sqlite,
 )
+from scraper.guard import DEFAULT_MAX_SHRINK, check, count_by_source, refusal
+from scraper.history import Run, write_history
 from scraper.parse import ParsedPage, merge_pages, parse_page
 from scraper.publish import (
     is_unchanged,
@@ -50,16 +58,24 @@ class BuildOptions:
     lock_timeout: float = 60.0
     only: tuple[str, ...] = ()  # rebuild just these sources, keep the others' previous records
     remote: RemoteOptions | None = None  # fetch the urls over HTTP instead of reading copies
+    max_shrink: float = DEFAULT_MAX_SHRINK  # refuse when a source loses more than this fraction
+    allow_shrink: bool = False
+    now: datetime | None = None  # when the build ran (the change log's date); None: the clock
 
 
 @dataclass(slots=True)
 class BuildResult:
-    """What a build did: the records, each source's parse, and which files it wrote."""
+    """What a build did: the records, each source's parse, which files it wrote, and the diff.
+
+    `changed` is true when the build wrote anything: new data, or completing an interrupted
+    build (then `diff` is empty).
+    """
 
     records: list[Record]
     pages: list[ParsedPage]
     changed: bool
     written: list[str] = field(default_factory=list)
+    diff: Diff = field(default_factory=lambda: Diff([], [], []))
 
 
 def run_build(options: BuildOptions, progress: Progress) -> BuildResult:
@@ -68,14 +84,38 @@ def run_build(options: BuildOptions, progress: Progress) -> BuildResult:
     records = merge_pages(pages)
     json_bytes = render_json(records)
     csv_bytes = render_csv(records)
-    with output_lock(options.out_dir, options.lock_timeout):
+    with output_lock(options.out_dir, options.lock_timeout, progress):
+        previous = previous_dataset(options.out_dir)
+        diff = compare(
+            previous.records if previous else [],
+            records,
+            names=(str(options.out_dir / JSON_NAME), "the new dataset"),
+        )
+        guard(previous, records, options, progress)
         data_files = {JSON_NAME: json_bytes, CSV_NAME: csv_bytes}
         data_files.update(contract_files([page.source for page in pages], data_files))
         if is_unchanged(options.out_dir, data_files):
-            return BuildResult(records, pages, changed=False)
+            return BuildResult(records, pages, changed=False, diff=diff)
+        run = None
+        if not diff.is_empty:
+            run = Run(
+                options.now or datetime.now(UTC),
+                previous.sha256 if previous else None,
+                hashlib.sha256(json_bytes).hexdigest(),
+                [run_source(page) for page in pages],
+                diff,
+            )
+        notes = change_notes(options.out_dir, run, first=previous is None) if run else {}
         sqlite_path = temporary_path(options.out_dir, SQLITE_NAME)
         try:
             write_sqlite(records, sqlite_path)
+            write_history(
+                sqlite_path,
+                previous=options.out_dir / SQLITE_NAME,
+                previous_sha256=previous.sha256 if previous else None,
+                run=run,
+                warn=progress,
+            )
             digests = {name: file_digest(data) for name, data in data_files.items()}
             digests[SQLITE_NAME] = {
                 "sha256": sha256_file(sqlite_path),
@@ -91,10 +131,11 @@ def run_build(options: BuildOptions, progress: Progress) -> BuildResult:
                     digests,
                     __version__,
                 ),
+                leading=notes,
             )
         finally:
             sqlite_path.unlink(missing_ok=True)
-    return BuildResult(records, pages, changed=True, written=written)
+    return BuildResult(records, pages, changed=True, written=written, diff=diff)
 
 
 def read_sources(
@@ -227,4 +268,70 @@ def source_entry(page: ParsedPage) -> dict[str, object]:
         "blank_rows": report.blank_rows,
         "anomalies": len(report.anomalies),
         "duplicates": len(report.duplicates),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class PreviousDataset:
+    """The published dataset a build replaces: its records and the sha256 of its JSON."""
+
+    records: list[Record]
+    sha256: str
+
+
+def previous_dataset(out_dir: Path) -> PreviousDataset | None:
+    """The dataset in `out_dir`, or None when there is none yet (a first build)."""
+    path = out_dir / JSON_NAME
+    if not path.exists():
+        return None
+    records = load_records(path)
+    digest = sha256_file(path)
+    if digest is None:
+        raise OutputError(f"{path}: cannot read the previous dataset; check its permissions")
+    return PreviousDataset(records, digest)
+
+
+def guard(
+    previous: PreviousDataset | None,
+    records: list[Record],
+    options: BuildOptions,
+    progress: Progress,
+) -> None:
+    """Refuse to publish when a source shrank too much, unless `allow_shrink` says it is meant."""
+    if previous is None:
+        return
+    before, after = count_by_source(previous.records), count_by_source(records)
+    shrinks = check(before, after, options.max_shrink)
+    if shrinks and not options.allow_shrink:
+        raise GuardError(refusal(shrinks, options.max_shrink))
+    for shrink in shrinks:
+        progress(
+            f"warning: {shrink.describe(options.max_shrink)}; publishing anyway (--allow-shrink)"
+        )
+
+
+def run_source(page: ParsedPage) -> dict[str, object]:
+    """What the history keeps about each page a run read."""
+    keep = ("location", "sha256")
+    provenance = page.report.provenance
+    return {
+        "id": page.source.id,
+        "url": page.source.url,
+        **{name: provenance[name] for name in keep if name in provenance},
+    }
+
+
+def change_notes(out_dir: Path, run: Run, *, first: bool) -> dict[str, bytes]:
+    """`diff.json` and the change log with this run's entry on top."""
+    log_path = out_dir / CHANGELOG_NAME
+    try:
+        existing: str | None = log_path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        existing = None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise OutputError(f"{log_path}: cannot read the change log: {exc}") from exc
+    log = add_entry(existing, entry(run.diff, run.time.astimezone(UTC).date(), first=first))
+    return {
+        DIFF_NAME: render_diff(run.diff, run.previous_sha256, run.dataset_sha256),
+        CHANGELOG_NAME: log.encode("utf-8"),
     }

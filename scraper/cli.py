@@ -1,12 +1,15 @@
 """The command line: parse arguments, run a stage, print, and map errors to exit codes.
 
-Exit codes: 0 success; 1 data changed (build --exit-code); 2 usage or configuration error;
-3 a source could not be read or parsed, or the output could not be locked or written.
+Exit codes: 0 success; 1 data changed (build --exit-code), the datasets differ (diff) or
+nothing matched (lookup); 2 usage or configuration error, or a dataset file that cannot be
+read; 3 a source could not be read or parsed, or the output could not be locked or written;
+4 the guard refused to publish.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -60,13 +63,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="rebuild only these sources; the others keep their records from the previous build",
     )
     add_remote_arguments(build)
+    _add_change_arguments(build)
     build.set_defaults(handler=_run_build)
     _add_lookup_command(commands)
+    _add_diff_command(commands)
     return parser
 
 
 def _run_build(args: argparse.Namespace) -> int:
     from scraper.build import BuildOptions, run_build
+    from scraper.diff import summary
+    from scraper.history import run_time
     from scraper.sources import BUILTIN_SOURCES, load_sources
 
     sources = load_sources(args.sources) if args.sources else BUILTIN_SOURCES
@@ -76,6 +83,9 @@ def _run_build(args: argparse.Namespace) -> int:
         lock_timeout=args.lock_timeout,
         only=tuple(dict.fromkeys(args.only or ())),
         remote=remote_options(args),
+        max_shrink=args.max_shrink,
+        allow_shrink=args.allow_shrink,
+        now=run_time(os.environ),
     )
     result = run_build(options, _stderr)
     for page in result.pages:
@@ -91,10 +101,11 @@ def _run_build(args: argparse.Namespace) -> int:
         f"{sum(len(report.duplicates) for report in reports)} duplicates"
     )
     if result.changed:
+        _stderr(summary(result.diff))
         _stderr(f"wrote {', '.join(result.written)} to {args.out}")
     else:
         _stderr(f"no change: nothing written to {args.out}")
-    return 0
+    return 1 if args.exit_code and result.changed else 0
 
 
 def _source_ids(text: str) -> list[str]:
@@ -164,3 +175,69 @@ def main(argv: Sequence[str] | None = None) -> int:
         _stderr("interrupted")
         return 130
     return code
+
+
+def _add_change_arguments(build: argparse.ArgumentParser) -> None:
+    build.add_argument(
+        "--exit-code",
+        action="store_true",
+        help="exit 1 when the build changed the output folder, 0 when it did not (for jobs)",
+    )
+    build.add_argument(
+        "--max-shrink",
+        type=_fraction,
+        default=0.2,
+        metavar="FRACTION",
+        help="refuse to publish when a source lost more than this fraction of its records "
+        "(default: 0.2, i.e. 20%%)",
+    )
+    build.add_argument(
+        "--allow-shrink",
+        action="store_true",
+        help="publish even when a source shrank beyond --max-shrink or now gives no records",
+    )
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(
+            f"expected a fraction from 0 to 1 (0.2 means 20%), got {text!r}"
+        )
+    return value
+
+
+def _add_diff_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from scraper.diff import DIFF_FORMATS
+
+    diff = commands.add_parser(
+        "diff",
+        help="compare two errorcodes.json files",
+        description="Compare two versions of errorcodes.json (from two git revisions, say). "
+        "Exit 0 when they are equal, 1 when they differ, 2 when a file cannot be read.",
+    )
+    diff.add_argument("old", type=Path, metavar="OLD", help="the earlier errorcodes.json")
+    diff.add_argument("new", type=Path, metavar="NEW", help="the later errorcodes.json")
+    diff.add_argument(
+        "--format",
+        dest="output_format",
+        choices=DIFF_FORMATS,
+        default="text",
+        help="text (default), markdown (for a pull request or change log) or json (as diff.json)",
+    )
+    diff.set_defaults(handler=_run_diff)
+
+
+def _run_diff(args: argparse.Namespace) -> int:
+    from scraper.dataset import load_records
+    from scraper.diff import compare, render
+    from scraper.publish import sha256_file
+
+    old, new = load_records(args.old), load_records(args.new)
+    result = compare(old, new, names=(str(args.old), str(args.new)))
+    to_sha256 = sha256_file(args.new) or ""
+    sys.stdout.write(render(result, args.output_format, sha256_file(args.old), to_sha256))
+    return 0 if result.is_empty else 1

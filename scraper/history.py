@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -117,15 +117,28 @@ def _record_rows(record: Record, kind: str, *, as_new: bool) -> list[ChangeRow]:
 
 
 def write_history(
-    target: Path, *, previous: Path, previous_sha256: str | None, run: Run | None
+    target: Path,
+    *,
+    previous: Path,
+    previous_sha256: str | None,
+    run: Run | None,
+    warn: Callable[[str], None],
 ) -> None:
     """Create the history tables in `target`, copy the previous file's runs, then add `run`.
 
     A run that started from the dataset now being replaced but whose dataset never got
     published (the build was killed between writing the SQLite file and the JSON) is dropped,
-    because this build redoes it.
+    because this build redoes it. A damaged previous file must not block rebuilding the
+    exports, so its history is given up with a warning rather than an error.
     """
-    runs, changes = read_history(previous)
+    try:
+        runs, changes = read_history(previous)
+    except DatasetError as error:
+        warn(
+            f"warning: {error}; the history starts again with this build "
+            "(the earlier file in version control still holds the old one)"
+        )
+        runs, changes = [], []
     while runs and runs[-1][2] == previous_sha256 and runs[-1][3] != previous_sha256:
         dropped = runs.pop()[0]
         changes = [row for row in changes if row[0] != dropped]
@@ -198,7 +211,4 @@ def read_history(path: Path) -> tuple[list[tuple[object, ...]], list[tuple[objec
 
 
 def _unreadable(path: Path, exc: sqlite3.Error) -> DatasetError:
-    return DatasetError(
-        f"{path}: cannot read the change history from the previous SQLite file ({exc}); "
-        "restore it from version control, or move it away to start a new history"
-    )
+    return DatasetError(f"{path}: cannot read the change history ({exc})")

@@ -13,7 +13,14 @@ import pytest
 from scraper.diff import compare
 from scraper.errors import ConfigError, DatasetError
 from scraper.export import write_sqlite
-from scraper.history import Run, change_rows, format_time, run_time, write_history
+from scraper.history import (
+    Run,
+    change_rows,
+    format_time,
+    read_history,
+    run_time,
+    write_history,
+)
 from scraper.records import Record
 
 LOGIN = Record("ios", "JMessage", 863004, "Not logged in", "未登录", "S", "ios", "u#s")
@@ -38,7 +45,11 @@ def _build(
     path: Path, records: list[Record], previous: Path, before: str | None, run: Run | None
 ) -> None:
     write_sqlite(records, path)
-    write_history(path, previous=previous, previous_sha256=before, run=run)
+    write_history(path, previous=previous, previous_sha256=before, run=run, warn=_no_warning)
+
+
+def _no_warning(line: str) -> None:
+    raise AssertionError(f"unexpected warning: {line}")
 
 
 def test_added_removed_and_changed_give_one_row_per_field() -> None:
@@ -139,18 +150,34 @@ def test_a_previous_file_from_before_the_history_tables_starts_a_new_history(
     assert _rows(target, "SELECT id, previous_sha256 FROM runs") == [(1, "a")]
 
 
-def test_an_unreadable_previous_file_is_a_dataset_error_naming_it(tmp_path: Path) -> None:
+def test_reading_an_unreadable_file_is_a_dataset_error_naming_it(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.sqlite"
+    broken.write_bytes(b"this is not a database, just text " * 100)
+    with pytest.raises(DatasetError) as caught:
+        read_history(broken)
+    assert str(caught.value) == f"{broken}: cannot read the change history (file is not a database)"
+    assert caught.value.exit_code == 2
+
+
+def test_a_damaged_previous_file_starts_a_new_history_with_a_warning(tmp_path: Path) -> None:
+    # A damaged export must still be rebuilt; only its history is lost, and said so.
     broken, target = tmp_path / "broken.sqlite", tmp_path / "new.sqlite"
     broken.write_bytes(b"this is not a database, just text " * 100)
+    warnings: list[str] = []
     write_sqlite([LOGIN], target)
-    with pytest.raises(DatasetError) as caught:
-        write_history(target, previous=broken, previous_sha256="a", run=None)
-    assert str(caught.value) == (
-        f"{broken}: cannot read the change history from the previous SQLite file "
-        "(file is not a database); restore it from version control, or move it away to "
-        "start a new history"
+    write_history(
+        target,
+        previous=broken,
+        previous_sha256="a",
+        run=_run([], [LOGIN], "a", "b"),
+        warn=warnings.append,
     )
-    assert caught.value.exit_code == 2
+    assert warnings == [
+        f"warning: {broken}: cannot read the change history (file is not a database); the "
+        "history starts again with this build (the earlier file in version control still "
+        "holds the old one)"
+    ]
+    assert _rows(target, "SELECT id, previous_sha256 FROM runs") == [(1, "a")]
 
 
 @pytest.mark.parametrize(
