@@ -2,20 +2,31 @@
 
 This stage knows nothing about error codes: it only turns markup into rows of normalised
 strings. Turning rows into records is `scraper.records`' job.
+
+The page is parsed with lxml's HTML parser (libxml2) and its tree walked directly. BeautifulSoup
+on the same parser gives the same tree, but importing it took longer than the rest of an
+offline build, and walking its tree was several times slower (see BENCHMARKS.md).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+from typing import Any
 
-from bs4 import BeautifulSoup, Tag
+import lxml.html
+from lxml import etree
 
 from scraper.text import normalise_text
 
-_HEADING_OR_TABLE = re.compile(r"^(h[1-6]|table)$")
+_HEADINGS_AND_TABLES = ("h1", "h2", "h3", "h4", "h5", "h6", "table")
 _SECTIONS = ("thead", "tbody", "tfoot")
+# Text inside these is not page text: code, styles, inert templates, ruby annotations.
+_NOT_TEXT = ("script", "style", "template", "rt", "rp")
 _MAX_SPAN = 1000  # a hostile rowspan/colspan must not make one cell into millions
+_PARSER = lxml.html.HTMLParser(encoding="utf-8")
+
+# lxml ships no type information: its elements are `Any`, and stay inside this module.
+Element = Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,37 +56,56 @@ class RawTable:
 
 def extract_tables(html: str) -> list[RawTable]:
     """Every table in the document, in order, with its nearest preceding heading."""
-    soup = BeautifulSoup(html, "lxml")
-    for line_break in soup.find_all("br"):
-        line_break.replace_with(" ")
+    root = _document(html)
+    if root is None:
+        return []
     tables: list[RawTable] = []
     heading: Heading | None = None
-    for element in soup.find_all(_HEADING_OR_TABLE):
-        if element.name == "table":
+    for element in root.iter(*_HEADINGS_AND_TABLES):
+        if element.tag == "table":
             tables.append(RawTable(len(tables) + 1, heading, tuple(_table_rows(element))))
         else:
             anchor = element.get("id")
-            heading = Heading(
-                normalise_text(element.get_text()), anchor if isinstance(anchor, str) else None
-            )
+            heading = Heading(_text(element), anchor if isinstance(anchor, str) else None)
     return tables
 
 
-def _own_rows(table: Tag) -> list[tuple[Tag, bool]]:
+def _document(html: str) -> Element | None:
+    """The parsed page, line breaks turned into spaces and non-text emptied; None if empty."""
+    try:
+        # Bytes with the encoding forced: lxml refuses text that has an XML declaration, and a
+        # `<meta charset>` must not re-decode text that `scraper.decode` already decoded.
+        # (Text decoded from bytes holds no lone surrogates, so "replace" never fires there.)
+        root = lxml.html.document_fromstring(html.encode("utf-8", "replace"), parser=_PARSER)
+    except etree.ParserError:  # "Document is empty": no markup at all, so no tables
+        return None
+    for line_break in root.iter("br"):
+        line_break.tail = " " + (line_break.tail or "")
+    for container in root.iter(*_NOT_TEXT):
+        container.text = None
+        for inner in container.iterdescendants():
+            inner.text = inner.tail = None
+    return root
+
+
+def _text(element: Element) -> str:
+    """The element's text (comments excluded), whitespace-normalised."""
+    return normalise_text(str(element.text_content()))
+
+
+def _own_rows(table: Element) -> list[tuple[Element, bool]]:
     """The table's own `<tr>`s (not those of a nested table), flagged when inside `<thead>`."""
-    rows: list[tuple[Tag, bool]] = []
-    for child in table.children:
-        if not isinstance(child, Tag):
-            continue
-        if child.name == "tr":
+    rows: list[tuple[Element, bool]] = []
+    for child in table.iterchildren("tr", *_SECTIONS):
+        if child.tag == "tr":
             rows.append((child, False))
-        elif child.name in _SECTIONS:
-            in_head = child.name == "thead"
-            rows.extend((row, in_head) for row in child.find_all("tr", recursive=False))
+        else:
+            in_head = child.tag == "thead"
+            rows.extend((row, in_head) for row in child.iterchildren("tr"))
     return rows
 
 
-def _table_rows(table: Tag) -> list[RawRow]:
+def _table_rows(table: Element) -> list[RawRow]:
     rows: list[RawRow] = []
     # column index -> (rows still to fill, text) for cells spanning down from rows above
     pending: dict[int, tuple[int, str]] = {}
@@ -83,10 +113,10 @@ def _table_rows(table: Tag) -> list[RawRow]:
         cells: list[str] = []
         all_th = True
         column = 0
-        for cell in row.find_all(("td", "th"), recursive=False):
+        for cell in row.iterchildren("td", "th"):
             column = _fill_pending(cells, pending, column)
-            all_th = all_th and cell.name == "th"
-            text = normalise_text(cell.get_text())
+            all_th = all_th and cell.tag == "th"
+            text = _text(cell)
             rowspan = _span(cell.get("rowspan"))
             for _ in range(_span(cell.get("colspan"))):
                 if rowspan > 1:
