@@ -17,7 +17,7 @@ from scraper.changelog import CHANGELOG_NAME, add_entry, entry
 from scraper.dataset import load_records
 from scraper.diff import DIFF_NAME, Diff, compare
 from scraper.diff import render_json as render_diff
-from scraper.errors import BuildFailed, GuardError, OutputError, SourceError
+from scraper.errors import BuildFailed, DatasetError, GuardError, OutputError, SourceError
 from scraper.export import (
     CSV_NAME,
     JSON_NAME,
@@ -284,7 +284,14 @@ def previous_dataset(out_dir: Path) -> PreviousDataset | None:
     path = out_dir / JSON_NAME
     if not path.exists():
         return None
-    records = load_records(path)
+    try:
+        records = load_records(path)
+    except DatasetError as error:
+        # Treating it as a first build would skip the guard, so stop and say how to go on.
+        raise DatasetError(
+            f"{error}; the build compares the new data with it before publishing: restore it "
+            "from version control, or delete it to publish without that check"
+        ) from error
     digest = sha256_file(path)
     if digest is None:
         raise OutputError(f"{path}: cannot read the previous dataset; check its permissions")
