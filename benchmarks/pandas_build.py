@@ -1,0 +1,50 @@
+"""What a user would write instead of our build: pandas.read_html on both seed pages, then
+JSON, CSV and SQLite. Run as its own process by `build_bench.py`; `--out DIR` must not exist.
+
+It renders the Markdown seeds with Python-Markdown as our build does, keeps the tables that have
+a code column, drops blank rows, adds the platform, and writes the three exports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+from io import StringIO
+from pathlib import Path
+
+import markdown
+import pandas as pd
+
+SEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "seeds"
+PAGES = {"ios": SEEDS / "im_errorcode_ios.md", "android": SEEDS / "im_errorcode_android.md"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, required=True)
+    out = parser.parse_args().out
+    out.mkdir(parents=True)
+    frames = []
+    for platform, path in PAGES.items():
+        html = markdown.markdown(
+            path.read_text(encoding="utf-8"), extensions=["tables", "toc"], output_format="html"
+        )
+        for table in pd.read_html(StringIO(html), match="Code|错误码", flavor="lxml"):
+            table = table.dropna(how="all")
+            table.columns = ["code", "message", "description", *table.columns[3:]]
+            table = table[["code", "message", "description"]].fillna("")
+            table.insert(0, "platform", platform)
+            frames.append(table)
+    data = pd.concat(frames, ignore_index=True)
+    data["code"] = pd.to_numeric(data["code"], errors="coerce")
+    data = data.dropna(subset=["code"]).astype({"code": "int64"})
+    data = data.drop_duplicates(["platform", "code"]).sort_values(["platform", "code"])
+    data.to_json(out / "errorcodes.json", orient="records", force_ascii=False, indent=2)
+    data.to_csv(out / "errorcodes.csv", index=False, lineterminator="\r\n")
+    with sqlite3.connect(out / "errorcodes.sqlite") as connection:
+        data.to_sql("error_codes", connection, index=False)
+    connection.close()
+
+
+if __name__ == "__main__":
+    main()
