@@ -62,7 +62,7 @@ def docs_server() -> Iterator[tuple[str, list[tuple[str, dict[str, str]]]]]:
     log: list[tuple[str, dict[str, str]]] = []
     handler = type("Handler", (DocsHandler,), {"log": log})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}", log
     server.shutdown()
