@@ -31,7 +31,10 @@ def pandas_lxml(html: str) -> int:
     import pandas as pd
 
     frames = pd.read_html(StringIO(html), match="Code", flavor="lxml")
-    return sum(len(frame.dropna(how="all")) for frame in frames if str(frame.columns[0]) == "Code")
+    # read_html also returns the layout table, holding the nested tables' rows a second time,
+    # so count distinct codes rather than rows.
+    codes = pd.concat([pd.to_numeric(frame.iloc[:, 0], errors="coerce") for frame in frames])
+    return int(codes.dropna().nunique())
 
 
 def lxml_loop(html: str) -> int:

@@ -171,7 +171,7 @@ def _measure(section: Section, folder: Path, runs: int) -> None:
                 "cProfile",
                 "-o",
                 str(profile),
-                *_build(many, primed_out, primed_cache)[1:],
+                *_build(many, primed_out, primed_cache),
             ],
             env=env,
             cwd=PROJECT_ROOT,
