@@ -1,0 +1,86 @@
+"""HTML to rows of cell texts: what counts as a cell's text, and markup lxml treats specially."""
+
+from __future__ import annotations
+
+import pytest
+
+from scraper.tables import Heading, RawRow, extract_tables
+
+
+def cells(html: str) -> list[tuple[str, ...]]:
+    """The cell texts of every row of every table, in page order."""
+    return [row.cells for table in extract_tables(html) for row in table.rows]
+
+
+@pytest.mark.parametrize(
+    ("cell", "text"),
+    [
+        ("a<br>b<br/>c", "a b c"),
+        ("a<!-- a comment -->b", "ab"),
+        ("1<script>var x = 2;</script>", "1"),
+        ("x<style>td { color: red }</style>", "x"),
+        ("t<template><b>inert</b> tail</template>", "t"),
+        ("<ruby>漢<rp>(</rp><rt>kan</rt><rp>)</rp></ruby>字", "漢字"),
+        ("&nbsp;1&#12288;2&amp;3\t\n", "1 2&3"),
+        ("x\x00y", "x\ufffdy"),
+    ],
+    ids=["br", "comment", "script", "style", "template", "ruby", "entities", "nul"],
+)
+def test_cell_text_is_what_a_reader_sees(cell: str, text: str) -> None:
+    assert cells(f"<table><tr><td>{cell}</td></tr></table>") == [(text,)]
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<?xml version="1.0" encoding="utf-8"?><html><body><table><tr><td>编码</td></tr></table>',
+        '<meta charset="gbk"><table><tr><td>编码</td></tr></table>',
+        "\ufeff<table><tr><td>编码</td></tr></table>",
+    ],
+    ids=["xml-declaration", "meta-charset-of-another-encoding", "bom"],
+)
+def test_text_already_decoded_is_not_decoded_again(html: str) -> None:
+    assert cells(html) == [("编码",)]
+
+
+@pytest.mark.parametrize(
+    "html",
+    ["", "   \n", "<!-- only a comment -->", "<p>no table</p>"],
+    ids=["empty", "blank", "comment", "no-table"],
+)
+def test_a_page_without_tables_has_none(html: str) -> None:
+    assert extract_tables(html) == []
+
+
+def test_nested_tables_are_separate_and_rows_belong_to_their_own_table() -> None:
+    tables = extract_tables(
+        "<table><tr><td>outer <table><tr><td>inner</td></tr></table></td></tr></table>"
+    )
+    assert [[row.cells for row in table.rows] for table in tables] == [
+        [("outer inner",)],
+        [("inner",)],
+    ]
+
+
+def test_tables_take_the_nearest_heading_and_header_rows_are_flagged() -> None:
+    tables = extract_tables(
+        '<h2 id="ios">iOS <span>错误码</span></h2><p>text</p>'
+        "<table><thead><tr><td>Code</td></tr></thead><tbody><tr><td>1</td></tr></tbody>"
+        "<tr><th>2</th></tr></table><h3>Other</h3><table></table>"
+    )
+    assert [(table.number, table.heading) for table in tables] == [
+        (1, Heading("iOS 错误码", "ios")),
+        (2, Heading("Other", None)),
+    ]
+    assert tables[0].rows == (
+        RawRow(("Code",), is_header=True),
+        RawRow(("1",), is_header=False),
+        RawRow(("2",), is_header=True),
+    )
+
+
+def test_spans_are_expanded_and_capped() -> None:
+    assert cells(
+        '<table><tr><td rowspan="2">a</td><td colspan=" 2 ">b</td></tr><tr><td>c</td></tr>'
+        '<tr><td colspan="100000">x</td></tr></table>'
+    ) == [("a", "b", "b"), ("a", "c"), ("x",) * 1000]
