@@ -14,10 +14,14 @@ import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scraper import __version__
 from scraper.errors import ScraperError
 from scraper.remote import add_remote_arguments, remote_options
+
+if TYPE_CHECKING:
+    from scraper.records import Record
 
 DEFAULT_OUT = Path("output")
 
@@ -232,12 +236,24 @@ def _add_diff_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
 
 
 def _run_diff(args: argparse.Namespace) -> int:
-    from scraper.dataset import load_records
     from scraper.diff import compare, render
-    from scraper.publish import sha256_file
 
-    old, new = load_records(args.old), load_records(args.new)
+    old, old_sha256 = _read_dataset(args.old)
+    new, new_sha256 = _read_dataset(args.new)
     result = compare(old, new, names=(str(args.old), str(args.new)))
-    to_sha256 = sha256_file(args.new) or ""
-    sys.stdout.write(render(result, args.output_format, sha256_file(args.old), to_sha256))
+    sys.stdout.write(render(result, args.output_format, old_sha256, new_sha256))
     return 0 if result.is_empty else 1
+
+
+def _read_dataset(path: Path) -> tuple[list[Record], str]:
+    """A dataset's records and sha256 from one read, so `<(git show REV:...)` works too."""
+    import hashlib
+
+    from scraper.dataset import load_records, records_from_json
+
+    try:
+        data = path.read_bytes()
+    except OSError:
+        load_records(path)  # raises the DatasetError that names the file and the cause
+        raise
+    return records_from_json(data, str(path)), hashlib.sha256(data).hexdigest()
