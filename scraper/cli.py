@@ -66,6 +66,24 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ID[,ID...]",
         help="rebuild only these sources; the others keep their records from the previous build",
     )
+    build.add_argument(
+        "--include",
+        type=_source_ids,
+        action="extend",
+        default=[],
+        metavar="ID[,ID...]",
+        help="also build these sources that are off by default (server, js)",
+    )
+    build.add_argument(
+        "--all-sources",
+        action="store_true",
+        help="build every source, including those off by default",
+    )
+    build.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail (exit 3) on any skipped row, duplicate key or parse warning",
+    )
     add_remote_arguments(build)
     _add_change_arguments(build)
     build.set_defaults(handler=_run_build)
@@ -78,9 +96,13 @@ def _run_build(args: argparse.Namespace) -> int:
     from scraper.build import BuildOptions, run_build
     from scraper.diff import summary
     from scraper.history import run_time
-    from scraper.sources import BUILTIN_SOURCES, load_sources
+    from scraper.sources import BUILTIN_SOURCES, OPTIONAL_SOURCES, include_sources, load_sources
 
-    sources = load_sources(args.sources) if args.sources else BUILTIN_SOURCES
+    sources = include_sources(
+        load_sources(args.sources) if args.sources else BUILTIN_SOURCES + OPTIONAL_SOURCES,
+        args.include,
+        all_sources=args.all_sources,
+    )
     options = BuildOptions(
         sources=sources,
         out_dir=args.out,
@@ -90,11 +112,14 @@ def _run_build(args: argparse.Namespace) -> int:
         max_shrink=args.max_shrink,
         allow_shrink=args.allow_shrink,
         now=run_time(os.environ),
+        strict=args.strict,
     )
     result = run_build(options, _stderr)
     for page in result.pages:
         for anomaly in page.report.anomalies + page.report.duplicates:
             _stderr(f"warning: {anomaly.describe()}")
+        for warning in page.report.warnings:
+            _stderr(f"warning: {warning}")
     groups = Counter(f"{record.platform}/{record.sdk}" for record in result.records)
     reports = [page.report for page in result.pages]
     _stderr(
@@ -105,7 +130,8 @@ def _run_build(args: argparse.Namespace) -> int:
         f"{sum(len(report.duplicates) for report in reports)} duplicates"
     )
     if result.changed:
-        _stderr(summary(result.diff))
+        # An empty diff here means the build completed the files an interrupted build left old.
+        _stderr(summary(result.diff) if not result.diff.is_empty else "no data change")
         _stderr(f"wrote {', '.join(result.written)} to {args.out}")
     else:
         _stderr(f"no change: nothing written to {args.out}")

@@ -333,3 +333,15 @@ def test_a_damaged_previous_dataset_stops_the_build_with_exit_2(built: Site) -> 
         "control, or delete it to publish without that check\n"
     )
     assert snapshot(built.out) == before
+
+
+def test_completing_an_interrupted_build_adds_no_entry_but_exits_1(built: Site) -> None:
+    # As a build killed before it renamed the CSV into place would leave it: the data is
+    # published but one export is missing. The next build writes it without a new entry.
+    (built.out / "errorcodes.csv").unlink()
+    log, runs = built.changelog(), built.query("SELECT * FROM runs")
+    result = built.build("--exit-code")
+    assert result.exit_code == 1
+    assert "no data change" in result.stderr.splitlines()
+    assert (built.out / "errorcodes.csv").is_file()
+    assert (built.changelog(), built.query("SELECT * FROM runs")) == (log, runs)
