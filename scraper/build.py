@@ -30,7 +30,7 @@ from scraper.export import (
 )
 from scraper.guard import DEFAULT_MAX_SHRINK, check, count_by_source, refusal
 from scraper.history import Run, write_history
-from scraper.parse import ParsedPage, merge_pages, parse_page
+from scraper.parse import ParsedPage, check_strict, merge_pages, parse_page
 from scraper.publish import (
     is_unchanged,
     output_lock,
@@ -61,6 +61,7 @@ class BuildOptions:
     max_shrink: float = DEFAULT_MAX_SHRINK  # refuse when a source loses more than this fraction
     allow_shrink: bool = False
     now: datetime | None = None  # when the build ran (the change log's date); None: the clock
+    strict: bool = False  # anomalies, duplicate keys and parse warnings fail the build
 
 
 @dataclass(slots=True)
@@ -82,6 +83,8 @@ def run_build(options: BuildOptions, progress: Progress) -> BuildResult:
     """Read and parse every source, then publish; any failed source means nothing is written."""
     pages, kept_entries = read_sources(options, progress)
     records = merge_pages(pages)
+    if options.strict:
+        check_strict(pages)
     json_bytes = render_json(records)
     csv_bytes = render_csv(records)
     with output_lock(options.out_dir, options.lock_timeout, progress):

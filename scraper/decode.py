@@ -1,4 +1,8 @@
-"""Bytes to text: BOM, then the declared charset, then `<meta charset>`, then detection."""
+"""Bytes to text: BOM, then the declared charset, then `<meta charset>`, then detection.
+
+This is the order browsers use (the HTML standard's encoding sniffing), so a page decodes here
+as it displays on the site. Pages over `MAX_PAGE_BYTES` are refused before any work is done.
+"""
 
 from __future__ import annotations
 
@@ -13,12 +17,22 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+# Documentation pages are tens of KiB; this is far above any real one and keeps memory bounded.
+MAX_PAGE_BYTES = 32 * 1024 * 1024
+_GZIP_MAGIC = b"\x1f\x8b"
+# A <meta> that was readable as ASCII cannot be UTF-16/32: browsers read such pages as UTF-8.
+_ASCII_INCOMPATIBLE = {"utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"}
 # GBK and GB2312 pages are decoded as GB18030, their superset, so rare characters survive.
 _SUPERSETS = {"gbk": "gb18030", "gb2312": "gb18030", "x-gbk": "gb18030", "ascii": "utf-8"}
 
 
 def decode_page(data: bytes, where: str, declared: str | None = None) -> str:
     """Decode a page's bytes; `where` names the source in errors."""
+    check_size(len(data), where)
+    if data.startswith(_GZIP_MAGIC):
+        raise ReadError(
+            f"{where}: looks gzip-compressed, not a text page; decompress it (gunzip) first"
+        )
     if b"\x00" in data[:8192] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise ReadError(f"{where}: looks like a binary file, not a text page")
     for bom, encoding in _BOMS:
@@ -28,7 +42,10 @@ def decode_page(data: bytes, where: str, declared: str | None = None) -> str:
         return _decode(data, declared, where)
     meta = _META_CHARSET.search(data[:4096])
     if meta:
-        return _decode(data, meta.group(1).decode("ascii"), where)
+        declared_in_page = meta.group(1).decode("ascii")
+        if _canonical(declared_in_page) in _ASCII_INCOMPATIBLE:
+            declared_in_page = "utf-8"
+        return _decode(data, declared_in_page, where)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -45,8 +62,19 @@ def _decode(data: bytes, encoding: str, where: str) -> str:
     except UnicodeDecodeError as exc:
         raise ReadError(
             f"{where}: bytes do not match the declared encoding {encoding!r} "
-            f"(first bad byte at offset {exc.start})"
+            f"(first bad byte at offset {exc.start}); the file may be truncated or saved in "
+            "another encoding: re-save it as UTF-8, or fix its <meta charset>"
         ) from exc
+
+
+def check_size(size: int, where: str) -> None:
+    """Refuse a page over MAX_PAGE_BYTES (bytes, or characters of text already decoded)."""
+    if size > MAX_PAGE_BYTES:
+        raise ReadError(
+            f"{where}: the page is {size / 2**20:.1f} MiB, more than the "
+            f"{MAX_PAGE_BYTES // 2**20} MiB limit (documentation pages are tens of KiB); "
+            "check that this is the right file"
+        )
 
 
 def _canonical(encoding: str) -> str:

@@ -8,6 +8,7 @@
     │   ├── FetchError           a page could not be fetched over HTTP
     │   └── ParseError           a page held no usable error-code table
     ├── BuildFailed              exit 3: one or more sources failed; carries their errors
+    ├── StrictFailed             exit 3: --strict found anomalies, duplicates or warnings
     ├── LockTimeout              exit 3: another build held the output folder too long
     ├── OutputError              exit 3: the output folder could not be written
     └── GuardError               exit 4: the new dataset lost too many records to publish
@@ -64,6 +65,12 @@ class BuildFailed(ScraperError):
     def __init__(self, errors: list[SourceError]) -> None:
         self.errors = errors
         super().__init__("\n".join(str(error) for error in errors))
+
+
+class StrictFailed(ScraperError):
+    """A `--strict` build found anomalies, duplicate keys or warnings in the parsed pages."""
+
+    exit_code = 3
 
 
 class LockTimeout(ScraperError):

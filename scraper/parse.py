@@ -1,14 +1,27 @@
-"""The parser: a page (HTML bytes or text) to records plus a report, and merging pages."""
+"""The parser: a page (HTML bytes or text) to records plus a report, and merging pages.
+
+Documented errors: `parse_page` raises `ReadError` (bytes that are not a text page, or a page
+over `MAX_PAGE_BYTES`) or `ParseError` (an empty page, no error-code table, too many cells);
+nothing else escapes it for any input.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scraper.decode import decode_page
-from scraper.errors import ParseError
+from scraper.decode import MAX_PAGE_BYTES, check_size, decode_page
+from scraper.errors import ParseError, StrictFailed
 from scraper.records import Anomaly, Origin, Record, SourceReport, records_from_tables
 from scraper.sources import Source
-from scraper.tables import extract_tables
+from scraper.tables import RawTable, count_cell_tags, extract_tables
+
+# About 150,000 rows of three cells: the parse tree of that many cells takes about 700 MB.
+MAX_TABLE_CELLS = 600_000
+_EXPECTED = "expected a <table> whose header row has a 'Code' or '错误码' column"
+_TABLES_SHOWN = 5
+_PROBLEMS_SHOWN = 10
+
+__all__ = ["MAX_PAGE_BYTES", "MAX_TABLE_CELLS", "ParsedPage", "merge_pages", "parse_page"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,14 +36,44 @@ class ParsedPage:
 def parse_page(html: str | bytes, source: Source, *, where: str | None = None) -> ParsedPage:
     """Parse one page; a page without any error-code table is an error, never an empty success."""
     label = where or source.id
-    text = decode_page(html, label) if isinstance(html, bytes) else html
-    records, report = records_from_tables(extract_tables(text), source)
-    if report.tables == 0:
+    if isinstance(html, bytes):
+        text = decode_page(html, label)
+    else:
+        check_size(len(html), label)
+        text = html.removeprefix("\ufeff")
+    if not text.strip():
         raise ParseError(
             f"no error-code table found in {label}; the page layout may have changed "
-            "(expected a <table> whose header row has a 'Code' or '错误码' column)"
+            f"({_EXPECTED}); the page is empty: check that the file or download is complete"
         )
+    cells = count_cell_tags(text)
+    if cells > MAX_TABLE_CELLS:
+        raise ParseError(
+            f"{label}: the page has about {cells:,} table rows and cells, more than the "
+            f"{MAX_TABLE_CELLS:,} the parser reads (an error-code page has a few hundred); "
+            "check that this is the right page"
+        )
+    tables = extract_tables(text)
+    records, report = records_from_tables(tables, source)
+    if report.tables == 0:
+        raise ParseError(_no_table_message(label, tables, report))
     return ParsedPage(source, records, report)
+
+
+def _no_table_message(label: str, tables: list[RawTable], report: SourceReport) -> str:
+    head = f"no error-code table found in {label}; the page layout may have changed ({_EXPECTED}"
+    if not tables:
+        return f"{head}); the page has no tables at all (HTML <table> or Markdown pipe table)"
+    seen = []
+    for table in tables[:_TABLES_SHOWN]:
+        first = next((row.cells for row in table.rows if any(row.cells)), ())
+        under = f" under '{table.heading.text}'" if table.heading and table.heading.text else ""
+        shown = " | ".join(first)
+        shown = shown if len(shown) <= 60 else shown[:59] + "…"
+        seen.append(f"table {table.number}{under}, first row '{shown}'")
+    more = f", and {len(tables) - _TABLES_SHOWN} more" if len(tables) > _TABLES_SHOWN else ""
+    warnings = f"; {'; '.join(report.warnings)}" if report.warnings else ""
+    return f"{head}); looked in {len(tables)} table(s): {'; '.join(seen)}{more}{warnings}"
 
 
 def merge_pages(pages: list[ParsedPage]) -> list[Record]:
@@ -54,3 +97,33 @@ def merge_pages(pages: list[ParsedPage]) -> list[Record]:
                 )
             )
     return [kept[key] for key in sorted(kept)]
+
+
+def strict_problems(pages: list[ParsedPage]) -> list[str]:
+    """Every anomaly, duplicate key and warning of the parsed pages, one line each."""
+    problems: list[str] = []
+    for page in pages:
+        report = page.report
+        problems.extend(anomaly.describe() for anomaly in report.anomalies + report.duplicates)
+        problems.extend(report.warnings)
+    return problems
+
+
+def check_strict(pages: list[ParsedPage]) -> None:
+    """For `--strict`: raise StrictFailed when any page had anomalies, duplicates or warnings.
+
+    Call it after `merge_pages`, which is where duplicate keys across pages are found.
+    """
+    problems = strict_problems(pages)
+    if not problems:
+        return
+    shown = "\n  ".join(problems[:_PROBLEMS_SHOWN])
+    more = (
+        f"\n  ... and {len(problems) - _PROBLEMS_SHOWN} more"
+        if len(problems) > _PROBLEMS_SHOWN
+        else ""
+    )
+    raise StrictFailed(
+        f"--strict: {len(problems)} problem(s) in the sources, so nothing was written "
+        f"(run without --strict to publish anyway, skipping those rows):\n  {shown}{more}"
+    )

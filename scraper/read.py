@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import hashlib
+import re
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import Literal
 
-from scraper.decode import decode_page
+from scraper.decode import check_size, decode_page
 from scraper.errors import ReadError
 from scraper.sources import Source
 
 PageKind = Literal["markdown", "html"]
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
+_HTML_STARTS = (b"<!doctype", b"<html", b"<?xml", b"<head", b"<body")
+# Python-Markdown is quadratic on some inputs (thousands of nested "[" or "<![CDATA["), so a
+# hostile local copy could run for hours: rendering gets this many seconds, plus as many per MiB.
+MARKDOWN_SECONDS = 10.0
+# A pipe-table separator row: cells of dashes with optional alignment colons, at least one "|".
+_TABLE_RULE = re.compile(r"^ {0,3}\|?(?:\s*:?-+:?\s*\|)+(?:\s*:?-+:?\s*)?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,9 +47,13 @@ class Page:
 def read_local(source: Source) -> Page:
     """Read a source's local copy; its kind comes from the suffix, or is sniffed."""
     if source.path is None:
-        raise ReadError(f"{source.id}: no local path; use --remote to fetch {source.url}")
+        raise ReadError(
+            f"{source.id}: no local path; use --remote to fetch {source.url}, "
+            "or give a local copy's path in a --sources file"
+        )
     path = source.path
     try:
+        check_size(path.stat().st_size, f"{source.id} ({display_path(path)})")
         data = path.read_bytes()
     except FileNotFoundError as exc:
         raise ReadError(f"{source.id}: file not found: {path}") from exc
@@ -52,8 +68,8 @@ def kind_for_path(path: Path, data: bytes) -> PageKind:
         return "markdown"
     if suffix in HTML_SUFFIXES:
         return "html"
-    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    return "html" if head.startswith((b"<!doctype", b"<html")) else "markdown"
+    head = data[:512].removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n").lower()
+    return "html" if head.startswith(_HTML_STARTS) else "markdown"
 
 
 def display_path(path: Path) -> str:
@@ -70,10 +86,15 @@ def page_html(page: Page) -> str:
     text = decode_page(page.data, page.source.id, page.charset)
     if page.kind == "html":
         return text
-    return render_markdown(text)
+    return render_markdown(text, where=f"{page.source.id} ({page.location})")
 
 
-def render_markdown(text: str) -> str:
+def render_markdown(text: str, *, where: str = "page", seconds: float | None = None) -> str:
+    """Markdown to HTML as the documentation site renders it (tables and toc extensions).
+
+    One leniency: a pipe table that directly follows a line of text gets the blank line
+    Python-Markdown needs, so a table the author meant is not shown as a paragraph of pipes.
+    """
     # Imported here: HTML pages never pay for it. Extensions are passed as instances, not
     # names: a name makes Python-Markdown scan every installed package's entry points, which
     # took longer than rendering both seed pages (see BENCHMARKS.md).
@@ -81,6 +102,70 @@ def render_markdown(text: str) -> str:
     from markdown.extensions.tables import TableExtension
     from markdown.extensions.toc import TocExtension
 
-    return markdown.markdown(
-        text, extensions=[TableExtension(), TocExtension()], output_format="html"
+    budget = seconds if seconds is not None else MARKDOWN_SECONDS * (1 + len(text) / 2**20)
+    try:
+        with _time_limit(budget):
+            return markdown.markdown(
+                separate_pipe_tables(text),
+                extensions=[TableExtension(), TocExtension()],
+                output_format="html",
+            )
+    except RecursionError as exc:
+        raise ReadError(
+            f"{where}: the Markdown is nested too deeply to render (lists or quotes thousands of "
+            "levels deep); check that this is the right file"
+        ) from exc
+    except _TimeUp as exc:
+        raise ReadError(
+            f"{where}: rendering the Markdown took more than {budget:.0f} seconds and was "
+            "stopped; the page holds constructs the renderer handles slowly (thousands of "
+            "nested brackets or unclosed tags): check that this is the right file"
+        ) from exc
+
+
+def separate_pipe_tables(text: str) -> str:
+    """Insert a blank line between a line of text and a pipe table that follows it directly."""
+    if "|" not in text:
+        return text
+    lines = text.splitlines()
+    out: list[str] = []
+    for index, line in enumerate(lines):
+        previous = lines[index - 1] if index else ""
+        if (
+            previous.strip()
+            and "|" not in previous
+            and "|" in line
+            and index + 1 < len(lines)
+            and _TABLE_RULE.match(lines[index + 1])
+        ):
+            out.append("")
+        out.append(line)
+    return "\n".join(out)
+
+
+class _TimeUp(Exception):
+    """Raised inside the renderer by the alarm of `_time_limit`."""
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the block after `seconds` with _TimeUp (POSIX main thread with no timer set)."""
+    usable = (
+        hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+        and signal.getitimer(signal.ITIMER_REAL)[0] == 0
     )
+    if not usable:
+        yield
+        return
+
+    def expire(_signum: int, _frame: FrameType | None) -> None:
+        raise _TimeUp
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

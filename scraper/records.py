@@ -6,11 +6,25 @@ import re
 from dataclasses import dataclass, field
 
 from scraper.sources import Source
-from scraper.tables import Heading, RawRow, RawTable
+from scraper.tables import RawRow, RawTable
 
 RECORD_FIELDS = ("platform", "sdk", "code", "message", "description", "section", "source", "url")
 
-_CODE = re.compile(r"^[+-]?\d+$")
+# Header names, matched as substrings of the case-folded header text; the first column that
+# matches wins, and a cell is tried as code, then message, then description.
+CODE_NAMES = ("code", "错误码", "错误代码", "返回码", "状态码")
+MESSAGE_NAMES = ("message", "msg", "错误信息", "错误消息", "提示信息")
+DESCRIPTION_NAMES = ("说明", "description", "instruction", "描述", "含义", "备注", "explanation")
+
+_CODE = re.compile(r"[+-]?\d+")
+_CODE_DIGITS_MAX = 19  # codes are stored as SQLite INTEGER, a signed 64-bit number
+# Characters that decorate a code cell without being part of it: zero-width spaces, the BOM,
+# Markdown emphasis and backticks left literal inside raw HTML; U+2212 is a minus sign.
+_CODE_NOISE = str.maketrans(
+    {" ": None, "\u200b": None, "\u200c": None, "\u200d": None, "\u2060": None, "\ufeff": None}
+    | {"*": None, "_": None, "`": None, "\u2212": "-"}
+)
+_HEADER_NOISE = str.maketrans({"*": None, "`": None, ":": None, "：": None})
 _PLATFORM_WORDS = (
     ("ios", "ios"),
     ("android", "android"),
@@ -18,12 +32,16 @@ _PLATFORM_WORDS = (
     ("js", "web"),
     ("windows", "windows"),
     ("server", "server"),
+    ("服务端", "server"),
+    ("服务器端", "server"),
+    ("安卓", "android"),
 )
 # ASCII look-arounds rather than \b: in "iOS错误码" a CJK letter is a word character too.
 _PLATFORM = re.compile(
     r"(?<![A-Za-z])(" + "|".join(word for word, _ in _PLATFORM_WORDS) + r")(?![A-Za-z])", re.I
 )
 _PLATFORM_BY_WORD = dict(_PLATFORM_WORDS)
+_SHOWN_CHARS = 80  # how much of a row a warning quotes
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -66,7 +84,12 @@ class Anomaly:
 
 @dataclass(slots=True)
 class SourceReport:
-    """What parsing one source gave besides its records."""
+    """What parsing one source gave besides its records.
+
+    `warnings` are page-level findings that lose no row by themselves being wrong but deserve a
+    look: a table that looks like error codes but has no usable header row, or text in cells
+    beyond the header's columns. `--strict` turns them, anomalies and duplicates into failures.
+    """
 
     source: str
     tables: int = 0
@@ -87,17 +110,18 @@ class Columns:
 
 
 def find_columns(header: tuple[str, ...]) -> Columns | None:
-    """Columns by header text (case-insensitive, any order); None when there is no code column."""
+    """Columns by header text (case-insensitive, any order); None when there is no code column.
+
+    Markdown emphasis left literal in raw HTML (`**Code**`) and trailing colons are ignored.
+    """
     code = message = description = None
     for index, raw in enumerate(header):
-        name = raw.casefold()
-        if code is None and ("code" in name or "错误码" in name):
+        name = raw.translate(_HEADER_NOISE).casefold()
+        if code is None and any(word in name for word in CODE_NAMES):
             code = index
-        elif message is None and ("message" in name or "错误信息" in name):
+        elif message is None and any(word in name for word in MESSAGE_NAMES):
             message = index
-        elif description is None and any(
-            word in name for word in ("说明", "description", "instruction", "描述")
-        ):
+        elif description is None and any(word in name for word in DESCRIPTION_NAMES):
             description = index
     if code is None:
         return None
@@ -115,9 +139,19 @@ def sdk_for(heading: str) -> str:
 
 
 def parse_code(text: str) -> int | None:
-    """An integer code, possibly 0 or negative; None for anything else."""
-    compact = text.replace(" ", "")
-    return int(compact) if _CODE.match(compact) else None
+    """An integer code, possibly 0 or negative; None for anything else, or beyond 64 bits."""
+    compact = text.translate(_CODE_NOISE)
+    if not _CODE.fullmatch(compact) or len(compact.lstrip("+-")) > _CODE_DIGITS_MAX:
+        return None
+    value = int(compact)
+    return value if -(2**63) <= value < 2**63 else None
+
+
+def _code_problem(text: str) -> str:
+    compact = text.translate(_CODE_NOISE)
+    if _CODE.fullmatch(compact):
+        return "code out of range (more than a signed 64-bit integer)"
+    return "no integer code"
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,31 +165,58 @@ class Origin:
 def records_from_tables(
     tables: list[RawTable], source: Source
 ) -> tuple[list[tuple[Record, Origin]], SourceReport]:
-    """Every error-code table's records with their origin; blank rows counted, odd ones reported."""
+    """Every error-code table's records with their origin; blank rows counted, odd ones reported.
+
+    An error-code table is one whose header row names a code column. The header row is the
+    first `<th>`/`<thead>` row that names one, else a first row of plain cells that names one
+    and holds no code. Tables without such a row are skipped: silently when they look like
+    layout or navigation, with a warning when their rows look like error codes.
+    """
     report = SourceReport(source.id)
     records: list[tuple[Record, Origin]] = []
     for table in tables:
-        header_index = _header_index(table.rows)
-        if header_index is None:
-            continue
-        columns = find_columns(table.rows[header_index].cells)
-        if columns is None:
+        header = find_header(table.rows)
+        if header is None:
+            problem = _headerless_problem(table)
+            if problem:
+                report.warnings.append(f"{_table_place(source.id, table)}: {problem}")
             continue
         report.tables += 1
-        heading = table.heading or Heading("", None)
-        context = _TableContext(
-            source=source,
-            section=heading.text,
-            platform=platform_for(heading.text, source.platform),
-            sdk=sdk_for(heading.text),
-            url=f"{source.url}#{heading.anchor}" if heading.anchor else source.url,
-            table=table.number,
-        )
-        for number, row in enumerate(table.rows[header_index + 1 :], start=header_index + 2):
-            record = _record_from_row(row, columns, context, number, report)
-            if record is not None:
-                records.append((record, Origin(table.number, number)))
+        records.extend(_table_records(table, header, source, report))
     return records, report
+
+
+def find_header(rows: tuple[RawRow, ...]) -> tuple[int, Columns] | None:
+    """The index and columns of a table's header row, or None when it has none."""
+    for index, row in enumerate(rows):
+        if not any(row.cells):
+            continue
+        columns = find_columns(row.cells)
+        if row.is_header:
+            if columns is not None:
+                return index, columns
+            continue  # a title row such as "Error codes" spanning the table; look further
+        if columns is not None and not any(parse_code(cell) is not None for cell in row.cells):
+            return index, columns
+        return None
+    return None
+
+
+def _headerless_problem(table: RawTable) -> str | None:
+    """Why a table that looks like error codes was skipped; None for layout tables."""
+    rows = [row for row in table.rows if any(row.cells)]
+    coded = sum(
+        1
+        for row in rows
+        if len(row.cells) >= 2 and parse_code(next(cell for cell in row.cells if cell)) is not None
+    )
+    if coded == 0 or coded * 2 < len(rows):
+        return None
+    first = rows[0]
+    expected = "expected a header row naming a code column, such as 'Code | Error Message | 说明'"
+    if first.is_header:
+        return f"header row '{_shown(first.cells)}' names no code column; skipped ({expected})"
+    return f"no header row; skipped {len(rows)} row(s) ({expected})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,12 +229,47 @@ class _TableContext:
     table: int
 
 
-def _header_index(rows: tuple[RawRow, ...]) -> int | None:
-    """The header row: the first `<th>`/`<thead>` row, else the first row."""
-    for index, row in enumerate(rows):
-        if row.is_header:
-            return index
-    return 0 if rows else None
+def _context(table: RawTable, source: Source) -> _TableContext:
+    """Section from the nearest heading; platform, SDK and anchor from the nearest that has one."""
+    chain = table.heading_chain
+    section = chain[-1].text if chain else ""
+    platform = next(
+        (platform_for(h.text, "") for h in reversed(chain) if platform_for(h.text, "")),
+        source.platform,
+    )
+    sdk = "JMessage"
+    for heading in reversed(chain):
+        folded = heading.text.casefold()
+        if "jmrtc" in folded or "jmessage" in folded:
+            sdk = sdk_for(heading.text)
+            break
+    anchor = next((h.anchor for h in reversed(chain) if h.anchor), None)
+    url = f"{source.url}#{anchor}" if anchor else source.url
+    return _TableContext(source, section, platform, sdk, url, table.number)
+
+
+def _table_records(
+    table: RawTable, header: tuple[int, Columns], source: Source, report: SourceReport
+) -> list[tuple[Record, Origin]]:
+    header_index, columns = header
+    header_cells = table.rows[header_index].cells
+    context = _context(table, source)
+    records: list[tuple[Record, Origin]] = []
+    for number, row in enumerate(table.rows[header_index + 1 :], start=header_index + 2):
+        if row.is_header and (repeated := find_columns(row.cells)) is not None:
+            columns, header_cells = repeated, row.cells  # a new header: columns may move
+            continue
+        record = _record_from_row(row, columns, context, number, report)
+        if record is None:
+            continue
+        records.append((record, Origin(table.number, number)))
+        extra = [cell for cell in row.cells[len(header_cells) :] if cell]
+        if extra:
+            report.warnings.append(
+                f"{_table_place(source.id, table)}, row {number}: {len(row.cells)} cells but "
+                f"the header has {len(header_cells)}; ignored the extra text: {_shown(extra)}"
+            )
+    return records
 
 
 def _record_from_row(
@@ -194,7 +290,7 @@ def _record_from_row(
                 context.section,
                 context.table,
                 number,
-                "no integer code",
+                _code_problem(cell(columns.code)),
                 " | ".join(row.cells),
             )
         )
@@ -209,3 +305,13 @@ def _record_from_row(
         source=context.source.id,
         url=context.url,
     )
+
+
+def _table_place(source_id: str, table: RawTable) -> str:
+    section = f" ({table.heading.text})" if table.heading and table.heading.text else ""
+    return f"{source_id}: table {table.number}{section}"
+
+
+def _shown(cells: tuple[str, ...] | list[str]) -> str:
+    text = " | ".join(cells)
+    return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 1] + "…"

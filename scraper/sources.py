@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from scraper.errors import ConfigError
@@ -33,6 +34,15 @@ BUILTIN_SOURCES: tuple[Source, ...] = (
         SEEDS / "im_errorcode_android.md",
         "android",
     ),
+)
+# Built in but off by default (switched on by --include ID or --all-sources): the iOS and
+# Android pages send readers to the server page for codes they do not list, and the Web SDK has
+# its own page. They have no seed copy, so they need --remote, or a path in a --sources file.
+# Kept apart from BUILTIN_SOURCES, which stays the default build, so code that builds "the
+# built-in sources" keeps building exactly the seed pages.
+OPTIONAL_SOURCES: tuple[Source, ...] = (
+    Source("server", f"{DOCS_BASE}/im_errorcode_server/", None, "server", enabled=False),
+    Source("js", f"{DOCS_BASE}/im_errorcode_js/", None, "web", enabled=False),
 )
 
 _KEYS = {"id", "url", "path", "platform", "enabled"}
@@ -121,3 +131,21 @@ def select_sources(sources: tuple[Source, ...], only: list[str] | None) -> tuple
             f"known ids are {', '.join(sorted(known))}"
         )
     return tuple(source for source in sources if source.id in only)
+
+
+def include_sources(
+    sources: tuple[Source, ...], include: Sequence[str] = (), *, all_sources: bool = False
+) -> tuple[Source, ...]:
+    """The sources with those named by `--include` (or all, `--all-sources`) switched on."""
+    known = {source.id for source in sources}
+    missing = [source_id for source_id in include if source_id not in known]
+    if missing:
+        raise ConfigError(
+            f"--include: unknown source id(s) {', '.join(missing)}; "
+            f"known ids are {', '.join(sorted(known))}"
+        )
+    wanted = set(include)
+    return tuple(
+        replace(source, enabled=True) if all_sources or source.id in wanted else source
+        for source in sources
+    )

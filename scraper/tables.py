@@ -1,40 +1,57 @@
-"""HTML to tables of cell texts, each under the nearest heading before it.
+"""HTML to tables of cell texts, each under the headings before it.
 
 This stage knows nothing about error codes: it only turns markup into rows of normalised
 strings. Turning rows into records is `scraper.records`' job.
 
-The page is parsed with lxml's HTML parser (libxml2) and its tree walked directly. BeautifulSoup
-on the same parser gives the same tree, but importing it took longer than the rest of an
-offline build, and walking its tree was several times slower (see BENCHMARKS.md).
+The document is parsed by BeautifulSoup on lxml, keeping only headings and tables (menus,
+scripts and footers are never built, which bounds memory by the size of the tables). It is
+then walked once, in document order, without recursion, so deeply nested markup cannot exhaust
+the stack and the cost stays linear in the size of the page. A row belongs to its nearest
+enclosing `<table>` and a cell to the latest row of that table, whatever lxml's error recovery
+nested them under: an unclosed `<a>` in a cell makes lxml put the following rows inside it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+import re
+import warnings
+from dataclasses import dataclass, field
 
-import lxml.html
-from lxml import etree
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, XMLParsedAsHTMLWarning
+from bs4.element import NavigableString, PreformattedString
+from bs4.filter import SoupStrainer
 
 from scraper.text import normalise_text
 
-_HEADINGS_AND_TABLES = ("h1", "h2", "h3", "h4", "h5", "h6", "table")
-_SECTIONS = ("thead", "tbody", "tfoot")
-# Text inside these is not page text: code, styles, inert templates, ruby annotations.
-_NOT_TEXT = ("script", "style", "template", "rt", "rp")
-_MAX_SPAN = 1000  # a hostile rowspan/colspan must not make one cell into millions
-_PARSER = lxml.html.HTMLParser(encoding="utf-8")
-
-# lxml ships no type information: its elements are `Any`, and stay inside this module.
-Element = Any
+HEADING_LEVELS = {f"h{level}": level for level in range(1, 7)}
+MAX_SPAN = 1000  # a hostile rowspan must not turn one cell into millions
+MAX_COLUMNS = 64  # error-code tables have 3 or 4; wider rows are cut here to bound memory
+_KEEP = SoupStrainer([*HEADING_LEVELS, "table"])
+# Not shown as text: code, inert templates, icons, and ruby annotations (rt/rp).
+_SKIPPED = frozenset({"script", "style", "template", "noscript", "svg", "math", "rt", "rp"})
+# Elements that separate words: their text must not run into the text around them.
+_BREAKS = frozenset(
+    {"br", "p", "div", "li", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "hr"}
+    | {"table", "tr", "td", "th", "caption"}
+    | set(HEADING_LEVELS)
+)
+_SECTIONS = frozenset({"thead", "tbody", "tfoot"})
+# Permalink anchors that doc generators append to headings ("¶", "#", a zero-width space).
+_PERMALINK_TEXT = frozenset({"", "¶", "#", "§", "🔗", "\u200b"})
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+# A cell holding a nested table shows that table's text too; beyond this depth of nesting
+# it does not, so each piece of text is copied a bounded number of times.
+MAX_TEXT_NESTING = 8
+_CELL_TAG = re.compile(r"<t[dhr][\s/>]", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
 class Heading:
-    """A section heading: its text and, when the page gave one, its anchor id."""
+    """A section heading: its text, its anchor id when the page gave one, and its level (1-6)."""
 
     text: str
     anchor: str | None
+    level: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,109 +64,241 @@ class RawRow:
 
 @dataclass(frozen=True, slots=True)
 class RawTable:
-    """A table, its 1-based position on the page, and the heading it sits under."""
+    """A table, its 1-based position on the page, and the headings it sits under.
+
+    `heading` is the nearest heading before the table; `headings` is the chain of enclosing
+    headings from the outermost (h1) down to `heading`, so a table under "JMRTC" under
+    "Android SDK" can take its platform from the outer one.
+    """
 
     number: int
     heading: Heading | None
     rows: tuple[RawRow, ...]
+    headings: tuple[Heading, ...] = ()
+
+    @property
+    def heading_chain(self) -> tuple[Heading, ...]:
+        if self.headings:
+            return self.headings
+        return (self.heading,) if self.heading else ()
+
+
+def count_cell_tags(html: str) -> int:
+    """How many `<tr>`, `<td>` and `<th>` tags the markup holds (an upper bound, cheap to get)."""
+    return sum(1 for _ in _CELL_TAG.finditer(html))
 
 
 def extract_tables(html: str) -> list[RawTable]:
-    """Every table in the document, in order, with its nearest preceding heading."""
-    root = _document(html)
-    if root is None:
-        return []
-    tables: list[RawTable] = []
-    heading: Heading | None = None
-    for element in root.iter(*_HEADINGS_AND_TABLES):
-        if element.tag == "table":
-            tables.append(RawTable(len(tables) + 1, heading, tuple(_table_rows(element))))
-        else:
-            anchor = element.get("id")
-            heading = Heading(_text(element), anchor if isinstance(anchor, str) else None)
-    return tables
+    """Every table in the document, in order of their start, with the headings above each."""
+    walker = _Walker()
+    walker.walk(_parse(html))
+    return [table.freeze() for table in walker.tables]
 
 
-def _document(html: str) -> Element | None:
-    """The parsed page, line breaks turned into spaces and non-text emptied; None if empty."""
-    try:
-        # Bytes with the encoding forced: lxml refuses text that has an XML declaration, and a
-        # `<meta charset>` must not re-decode text that `scraper.decode` already decoded.
-        # (Text decoded from bytes holds no lone surrogates, so "replace" never fires there.)
-        root = lxml.html.document_fromstring(html.encode("utf-8", "replace"), parser=_PARSER)
-    except etree.ParserError:  # "Document is empty": no markup at all, so no tables
-        return None
-    for line_break in root.iter("br"):
-        line_break.tail = " " + (line_break.tail or "")
-    for container in root.iter(*_NOT_TEXT):
-        container.text = None
-        for inner in container.iterdescendants():
-            inner.text = inner.tail = None
-    return root
+def _parse(html: str) -> BeautifulSoup:
+    # lxml cannot encode lone surrogates; they only arrive in text built by a caller, never in
+    # decoded bytes, so replacing them changes nothing a page could have said.
+    clean = _SURROGATES.sub("\ufffd", html)
+    with warnings.catch_warnings():
+        # XHTML pages start with <?xml ...?>, and a tiny page may look like a URL: both are fine.
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        return BeautifulSoup(clean, "lxml", parse_only=_KEEP)
 
 
-def _text(element: Element) -> str:
-    """The element's text (comments excluded), whitespace-normalised."""
-    return normalise_text(str(element.text_content()))
+@dataclass(slots=True)
+class _Cell:
+    parts: list[str]
+    colspan: int
+    rowspan: int
+    is_th: bool
 
 
-def _own_rows(table: Element) -> list[tuple[Element, bool]]:
-    """The table's own `<tr>`s (not those of a nested table), flagged when inside `<thead>`."""
-    rows: list[tuple[Element, bool]] = []
-    for child in table.iterchildren("tr", *_SECTIONS):
-        if child.tag == "tr":
-            rows.append((child, False))
-        else:
-            in_head = child.tag == "thead"
-            rows.extend((row, in_head) for row in child.iterchildren("tr"))
-    return rows
+@dataclass(slots=True)
+class _Row:
+    in_head: bool
+    cells: list[_Cell] = field(default_factory=list)
 
 
-def _table_rows(table: Element) -> list[RawRow]:
-    rows: list[RawRow] = []
-    # column index -> (rows still to fill, text) for cells spanning down from rows above
-    pending: dict[int, tuple[int, str]] = {}
-    for row, in_head in _own_rows(table):
-        cells: list[str] = []
-        all_th = True
-        column = 0
-        for cell in row.iterchildren("td", "th"):
-            column = _fill_pending(cells, pending, column)
-            all_th = all_th and cell.tag == "th"
-            text = _text(cell)
-            rowspan = _span(cell.get("rowspan"))
-            for _ in range(_span(cell.get("colspan"))):
-                if rowspan > 1:
-                    pending[column] = (rowspan - 1, text)
-                cells.append(text)
-                column += 1
-        _fill_pending(cells, pending, column, to_end=True)
-        rows.append(RawRow(tuple(cells), bool(cells) and (in_head or all_th)))
-    return rows
+@dataclass(slots=True)
+class _Table:
+    number: int
+    headings: tuple[Heading, ...]
+    rows: list[_Row] = field(default_factory=list)
+    section: str | None = None
+    row: _Row | None = None
+    cell: _Cell | None = None
+
+    def freeze(self) -> RawTable:
+        heading = self.headings[-1] if self.headings else None
+        return RawTable(self.number, heading, tuple(_expand_spans(self.rows)), self.headings)
 
 
-def _fill_pending(
-    cells: list[str], pending: dict[int, tuple[int, str]], column: int, *, to_end: bool = False
-) -> int:
-    """Insert cells carried down by rowspans at `column` (or at every later column)."""
-    while column in pending or (to_end and any(key >= column for key in pending)):
-        if column in pending:
-            remaining, text = pending[column]
-            cells.append(text)
-            if remaining > 1:
-                pending[column] = (remaining - 1, text)
-            else:
-                del pending[column]
-        else:
-            cells.append("")
-        column += 1
-    return column
+@dataclass(slots=True)
+class _OpenHeading:
+    tag: Tag
+    level: int
+    anchor: str | None
+    parts: list[str] = field(default_factory=list)
+
+
+class _Walker:
+    """One pass over the tree in document order, with an explicit stack instead of recursion."""
+
+    def __init__(self) -> None:
+        self.tables: list[_Table] = []
+        self.open_tables: list[_Table] = []
+        self.headings: list[Heading] = []
+        self.heading: _OpenHeading | None = None
+
+    def walk(self, root: Tag) -> None:
+        # Each entry is (node, entering); a tag is pushed again with entering=False to close it.
+        stack: list[tuple[object, bool]] = [(child, True) for child in reversed(root.contents)]
+        while stack:
+            node, entering = stack.pop()
+            if isinstance(node, Tag):
+                if not entering:
+                    self._close(node)
+                elif self._open(node):
+                    stack.append((node, False))
+                    stack.extend((child, True) for child in reversed(node.contents))
+            elif isinstance(node, NavigableString) and not isinstance(node, PreformattedString):
+                self._text(str(node))
+
+    def _text(self, text: str) -> None:
+        if self.heading is not None:
+            self.heading.parts.append(text)
+        for table in self.open_tables[-MAX_TEXT_NESTING:]:
+            if table.cell is not None:
+                table.cell.parts.append(text)
+
+    def _open(self, tag: Tag) -> bool:
+        """Handle a start tag; False means its content is not wanted at all."""
+        name = tag.name
+        if name in _SKIPPED or (self.heading is not None and _is_permalink(tag)):
+            return False
+        if name in _BREAKS:
+            self._text(" ")
+        if name == "table":
+            table = _Table(len(self.tables) + 1, tuple(self.headings))
+            self.tables.append(table)
+            self.open_tables.append(table)
+        elif name in HEADING_LEVELS:
+            if self.heading is None:  # a heading inside a heading is just text of the outer one
+                self.heading = _OpenHeading(tag, HEADING_LEVELS[name], _anchor(tag))
+        elif self.open_tables:
+            self._open_table_part(tag, self.open_tables[-1])
+        return True
+
+    def _open_table_part(self, tag: Tag, table: _Table) -> None:
+        name = tag.name
+        if name in _SECTIONS:
+            table.section = name
+        elif name == "tr":
+            table.row = _Row(in_head=table.section == "thead")
+            table.rows.append(table.row)
+            table.cell = None
+        elif name in ("td", "th"):
+            if table.row is None:  # a cell outside any row starts one
+                table.row = _Row(in_head=table.section == "thead")
+                table.rows.append(table.row)
+            colspan, rowspan = _span(tag.get("colspan")), _span(tag.get("rowspan"))
+            table.cell = _Cell([], colspan, rowspan, is_th=name == "th")
+            table.row.cells.append(table.cell)
+
+    def _close(self, tag: Tag) -> None:
+        name = tag.name
+        if name in _BREAKS:
+            self._text(" ")
+        if name == "table":
+            if self.open_tables:
+                self.open_tables.pop()
+        elif name in HEADING_LEVELS:
+            if self.heading is not None and self.heading.tag is tag:
+                self._end_heading(self.heading)
+                self.heading = None
+        elif self.open_tables:
+            table = self.open_tables[-1]
+            if name in _SECTIONS:
+                table.section = None
+            elif name == "tr":
+                table.row = None
+                table.cell = None
+            elif name in ("td", "th"):
+                table.cell = None
+
+    def _end_heading(self, heading: _OpenHeading) -> None:
+        text = normalise_text("".join(heading.parts))
+        while self.headings and self.headings[-1].level >= heading.level:
+            self.headings.pop()
+        self.headings.append(Heading(text, heading.anchor, heading.level))
+
+
+def _anchor(tag: Tag) -> str | None:
+    """The heading's id, else the id or name of an anchor inside it (`<h2><a name="x">`)."""
+    value = tag.get("id")
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    inner = tag.find("a", attrs={"name": True}) or tag.find("a", attrs={"id": True})
+    if isinstance(inner, Tag):
+        for attribute in ("id", "name"):
+            value = inner.get(attribute)
+            if isinstance(value, str) and value.strip():
+                return value.strip()
+    return None
+
+
+def _is_permalink(tag: Tag) -> bool:
+    href = tag.get("href")
+    return (
+        tag.name == "a"
+        and isinstance(href, str)
+        and href.startswith("#")
+        and tag.get_text().strip() in _PERMALINK_TEXT
+    )
 
 
 def _span(value: object) -> int:
     if not isinstance(value, str):
         return 1
     digits = value.strip()
-    if not digits.isdigit():
+    if not digits.isascii() or not digits.isdigit():
         return 1
-    return max(1, min(int(digits), _MAX_SPAN))
+    return max(1, min(int(digits[:6]), MAX_SPAN))
+
+
+def _expand_spans(rows: list[_Row]) -> list[RawRow]:
+    """Rows of cell texts with colspans repeated across and rowspans carried down."""
+    expanded: list[RawRow] = []
+    carried: dict[int, tuple[int, str]] = {}  # column -> (rows still to fill, text)
+    for row in rows:
+        cells: list[str] = []
+        for cell in row.cells:
+            _take_carried(cells, carried)
+            text = normalise_text("".join(cell.parts))
+            for _ in range(cell.colspan):
+                if len(cells) >= MAX_COLUMNS:
+                    break
+                if cell.rowspan > 1:
+                    carried[len(cells)] = (cell.rowspan - 1, text)
+                cells.append(text)
+        if carried:
+            last = min(max(carried), MAX_COLUMNS - 1)
+            while len(cells) <= last:
+                if len(cells) in carried:
+                    _take_carried(cells, carried)
+                else:
+                    cells.append("")
+        is_header = bool(row.cells) and (row.in_head or all(cell.is_th for cell in row.cells))
+        expanded.append(RawRow(tuple(cells), is_header))
+    return expanded
+
+
+def _take_carried(cells: list[str], carried: dict[int, tuple[int, str]]) -> None:
+    while (entry := carried.get(len(cells))) is not None:
+        left, text = entry
+        if left > 1:
+            carried[len(cells)] = (left - 1, text)
+        else:
+            del carried[len(cells)]
+        cells.append(text)
