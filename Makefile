@@ -45,7 +45,7 @@ lint: $(DEV_STAMP)
 	$(BIN)/zizmor --offline .github/workflows
 
 bench: $(BENCH_STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist *.egg-info
