@@ -86,3 +86,11 @@ def test_a_page_over_the_size_limit_is_refused_before_decoding() -> None:
         "ios: the page is 32.0 MiB, more than the 32 MiB limit (documentation pages are tens "
         "of KiB); check that this is the right file"
     )
+
+
+def test_a_pipe_table_right_after_a_line_of_text_is_still_a_table() -> None:
+    from scraper.read import render_markdown, separate_pipe_tables
+
+    text = "Codes:\n| Code | Msg |\n|---|---|\n| 1 | a |\n"
+    assert separate_pipe_tables(text) == "Codes:\n\n| Code | Msg |\n|---|---|\n| 1 | a |"
+    assert "<td>1</td>" in render_markdown(text)

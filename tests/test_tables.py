@@ -84,3 +84,52 @@ def test_spans_are_expanded_and_capped() -> None:
         '<table><tr><td rowspan="2">a</td><td colspan=" 2 ">b</td></tr><tr><td>c</td></tr>'
         '<tr><td colspan="100000">x</td></tr></table>'
     ) == [("a", "b", "b"), ("a", "c"), ("x",) * MAX_COLUMNS]
+
+
+def test_an_unclosed_link_does_not_swallow_the_rows_after_it() -> None:
+    # lxml nests the following rows inside the open <a>; they still belong to the table.
+    assert cells(
+        "<table><tr><td>1</td><td><a href=x>open link</td></tr>"
+        "<tr><td>2</td><td>next</td></tr><tr><td>3<td>unclosed cells</table>"
+    ) == [("1", "open link"), ("2", "next"), ("3", "unclosed cells")]
+
+
+def test_permalink_anchors_are_not_part_of_the_heading() -> None:
+    tables = extract_tables(
+        '<h2 id="ios">JMessage iOS<a class="headerlink" href="#ios">&para;</a></h2>'
+        '<h3><a name="rtc"></a>JMRTC<a href="#rtc">\u200b</a></h3><table></table>'
+    )
+    assert [heading.text for heading in tables[0].headings] == ["JMessage iOS", "JMRTC"]
+    assert tables[0].heading == Heading("JMRTC", "rtc")
+
+
+def test_each_table_knows_the_chain_of_headings_above_it() -> None:
+    tables = extract_tables(
+        "<h1>Page</h1><h2>Android</h2><h3>JMRTC</h3><table></table>"
+        "<h2>iOS</h2><table></table><h1>Other page</h1><table></table>"
+    )
+    assert [[h.text for h in table.headings] for table in tables] == [
+        ["Page", "Android", "JMRTC"],
+        ["Page", "iOS"],
+        ["Other page"],
+    ]
+
+
+def test_scripts_menus_and_text_outside_tables_are_never_cells() -> None:
+    tables = extract_tables(
+        "<script>document.write('<table><tr><td>1</td></tr></table>')</script>"
+        "<nav><ul><li>Menu</li></ul></nav><table><tr><td>a</td></tr></table><p>after</p>"
+    )
+    assert [[row.cells for row in table.rows] for table in tables] == [[("a",)]]
+
+
+def test_block_elements_inside_a_cell_separate_words() -> None:
+    assert cells("<table><tr><td><p>one</p><p>two</p><ul><li>a</li><li>b</li></ul></td></tr>") == [
+        ("one two a b",)
+    ]
+
+
+def test_cell_tags_are_counted_cheaply_for_the_size_limit() -> None:
+    from scraper.tables import count_cell_tags
+
+    assert count_cell_tags("<table><TR><td>1</td><th class=x>2</th></tr><tbody></table>") == 3
