@@ -79,7 +79,7 @@ class LatencyServer:
                     self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
-                host = self.server.server_address[0]
+                host, _ = self.connection.getsockname()[:2]  # the loopback address asked
                 owner._log(Hit(str(host), self.path, status, arrived, time.perf_counter()))
 
             def log_message(self, format: str, *args: object) -> None:
