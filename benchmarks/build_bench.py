@@ -24,6 +24,7 @@ from common import (
     Target,
     bench_env,
     ms,
+    plural,
     ratio,
     table,
     time_processes,
@@ -96,8 +97,8 @@ def run(runs: int) -> Section:
         in {"httpx", "httpcore", "charset_normalizer", "chardet", "pandas", "numpy", "rich"}
     )
     section.lines += [
-        f"Median of {runs} runs after one warm-up, each command's runs interleaved with the "
-        "others'; min–max in brackets.",
+        f"Median of {plural(runs, 'run')} after one warm-up, each command's runs interleaved "
+        "with the others'; min–max in brackets.",
         "",
         *table(
             ["process", "wall time", "ours ÷ this"],

@@ -143,6 +143,10 @@ def ratio(value: float) -> str:
     return f"{value:.2f}x"
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     """A Markdown table; the first column left-aligned, the rest right-aligned (numbers)."""
     lines = [

@@ -14,7 +14,18 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from common import PROJECT_ROOT, PYTHON, Samples, Section, Target, bench_env, ms, ratio, table
+from common import (
+    PROJECT_ROOT,
+    PYTHON,
+    Samples,
+    Section,
+    Target,
+    bench_env,
+    ms,
+    plural,
+    ratio,
+    table,
+)
 from pages import data_rows, error_page
 
 SIZES = (1_000, 10_000, 100_000)
@@ -93,9 +104,9 @@ def run(runs: int, sizes: tuple[int, ...] = SIZES) -> Section:
         f"layout table around the content, error-code tables of up to 2,000 rows under headings, "
         f"one blank row in 20, `<br>` in cells. A page's row count includes its blank rows; "
         f"each parser must find exactly the rows that have a code, or the run stops. Time: "
-        f"median of {runs} runs (min–max) in one process per parser and size, after a warm-up "
-        f"parse of a 200-row page. Memory: the process's peak resident set (ru_maxrss, which "
-        f"counts libxml2's C allocations too) and how much parsing added to it.",
+        f"median of {plural(runs, 'run')} (min–max) in one process per parser and size, after "
+        f"a warm-up parse of a 200-row page. Memory: the process's peak resident set "
+        f"(ru_maxrss, which counts libxml2's C allocations too) and how much parsing added to it.",
         "",
         *table(
             ["page", "parser", "time", "rows/s", "÷ floor", "peak RSS", "added by parsing"],

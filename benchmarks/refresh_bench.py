@@ -27,6 +27,7 @@ from common import (
     Target,
     bench_env,
     ms,
+    plural,
     ratio,
     run_checked,
     table,
@@ -272,8 +273,8 @@ def _report(
         f"(127.0.0.2 to 127.0.0.{PAGES + 1}) of one local server that waits "
         f"{ms(LATENCY)} before every response, 304 included, and answers If-None-Match with "
         "304. Wall time: median of "
-        f"{runs} runs after a warm-up, the four processes interleaved. Network phase: from the "
-        "server receiving the run's first request to it finishing the last response.",
+        f"{plural(runs, 'run')} after a warm-up, the four processes interleaved. Network phase: "
+        "from the server receiving the run's first request to it finishing the last response.",
         "",
         *table(
             ["process", "wall time", "network phase", "most in flight", "statuses", "requests"],
