@@ -3,13 +3,10 @@
 This stage knows nothing about error codes: it only turns markup into rows of normalised
 strings. Turning rows into records is `scraper.records`' job.
 
-lxml's HTML parser (libxml2) sends its start, end and text events straight to `_Walker`, so
-no tree is built: memory is bounded by the tables' text, deeply nested markup cannot exhaust
-the stack (nor meet libxml2's tree-depth limit), and the cost stays linear in the size of the
-page. Outside headings and tables only headings and tables matter: menus, scripts and footers
-pass by. (BeautifulSoup on the same parser gives the same events, but importing it took longer
-than the rest of an offline build, and building then walking its tree cost five times the time
-and twice the memory per row: see BENCHMARKS.md.) A row belongs to its nearest
+The document is parsed by BeautifulSoup on lxml, keeping only headings and tables (menus,
+scripts and footers are never built, which bounds memory by the size of the tables). It is
+then walked once, in document order, without recursion, so deeply nested markup cannot exhaust
+the stack and the cost stays linear in the size of the page. A row belongs to its nearest
 enclosing `<table>` and a cell to the latest row of that table, whatever lxml's error recovery
 nested them under: an unclosed `<a>` in a cell makes lxml put the following rows inside it.
 """
@@ -17,21 +14,21 @@ nested them under: an unclosed `<a>` in a cell makes lxml put the following rows
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+import warnings
 from dataclasses import dataclass, field
 
-from lxml import etree
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, XMLParsedAsHTMLWarning
+from bs4.element import NavigableString, PreformattedString
+from bs4.filter import SoupStrainer
 
 from scraper.text import normalise_text
 
 HEADING_LEVELS = {f"h{level}": level for level in range(1, 7)}
 MAX_SPAN = 1000  # a hostile rowspan must not turn one cell into millions
 MAX_COLUMNS = 64  # error-code tables have 3 or 4; wider rows are cut here to bound memory
-_KEPT = frozenset({*HEADING_LEVELS, "table"})
+_KEEP = SoupStrainer([*HEADING_LEVELS, "table"])
 # Not shown as text: code, inert templates, icons, and ruby annotations (rt/rp).
 _SKIPPED = frozenset({"script", "style", "template", "noscript", "svg", "math", "rt", "rp"})
-# Text inside these is no part of a link's text (how a permalink is recognised).
-_NOT_LINK_TEXT = frozenset({"script", "style", "template", "rt", "rp"})
 # Elements that separate words: their text must not run into the text around them.
 _BREAKS = frozenset(
     {"br", "p", "div", "li", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "hr"}
@@ -94,13 +91,19 @@ def count_cell_tags(html: str) -> int:
 def extract_tables(html: str) -> list[RawTable]:
     """Every table in the document, in order of their start, with the headings above each."""
     walker = _Walker()
+    walker.walk(_parse(html))
+    return [table.freeze() for table in walker.tables]
+
+
+def _parse(html: str) -> BeautifulSoup:
     # lxml cannot encode lone surrogates; they only arrive in text built by a caller, never in
     # decoded bytes, so replacing them changes nothing a page could have said.
-    clean = _SURROGATES.sub("\ufffd", html).removeprefix("\ufeff")
-    parser = etree.HTMLParser(target=walker, recover=True)
-    parser.feed(clean)
-    parser.close()
-    return [table.freeze() for table in walker.tables]
+    clean = _SURROGATES.sub("\ufffd", html)
+    with warnings.catch_warnings():
+        # XHTML pages start with <?xml ...?>, and a tiny page may look like a URL: both are fine.
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        return BeautifulSoup(clean, "lxml", parse_only=_KEEP)
 
 
 @dataclass(slots=True)
@@ -133,108 +136,34 @@ class _Table:
 
 @dataclass(slots=True)
 class _OpenHeading:
-    depth: int  # how many elements were open around it: its end comes back to this depth
+    tag: Tag
     level: int
     anchor: str | None
     parts: list[str] = field(default_factory=list)
-    named_link: dict[str, str] | None = None  # the first <a name> inside, then the first <a id>
-    id_link: dict[str, str] | None = None
-
-    def note_link(self, attrib: Mapping[str, str]) -> None:
-        if self.named_link is None and "name" in attrib:
-            self.named_link = dict(attrib)
-        if self.id_link is None and "id" in attrib:
-            self.id_link = dict(attrib)
-
-
-# A buffered parser event: a start tag with its attributes, an end tag, or text.
-_Event = tuple[str, dict[str, str]] | tuple[str, None] | str
-
-
-@dataclass(slots=True)
-class _Link:
-    """A link inside a heading whose text decides whether it is a permalink to drop."""
-
-    attrib: dict[str, str]
-    events: list[_Event] = field(default_factory=list)  # what came inside, to replay
-    depth: int = 0  # elements open inside the link
 
 
 class _Walker:
-    """lxml's parser target: one pass over the events in document order, with no tree."""
+    """One pass over the tree in document order, with an explicit stack instead of recursion."""
 
     def __init__(self) -> None:
         self.tables: list[_Table] = []
         self.open_tables: list[_Table] = []
         self.headings: list[Heading] = []
         self.heading: _OpenHeading | None = None
-        self.handled: list[bool] = []  # per open element: whether its end needs handling
-        self.skipping = 0  # depth inside an element whose content is not wanted
-        self.link: _Link | None = None
 
-    # The parser target interface: lxml calls these.
-
-    def start(self, tag: str, attrib: Mapping[str, str]) -> None:
-        if self.heading is not None and tag == "a":
-            self.heading.note_link(attrib)
-        if self.link is not None:
-            self.link.events.append((tag, dict(attrib)))
-            self.link.depth += 1
-        else:
-            self._start(tag, attrib, link_ends=False)
-
-    def end(self, tag: str) -> None:
-        if self.link is None:
-            self._end(tag)
-        elif self.link.depth:
-            self.link.events.append((tag, None))
-            self.link.depth -= 1
-        else:
-            self._end_link(self.link)
-
-    def data(self, text: str) -> None:
-        if self.link is not None:
-            self.link.events.append(text)
-        elif not self.skipping:
-            self._text(text)
-
-    def close(self) -> None:
-        if self.link is not None:  # the page ended inside a link: keep what it held
-            self._end_link(self.link)
-
-    def _start(self, tag: str, attrib: Mapping[str, str], *, link_ends: bool) -> None:
-        if self.skipping:
-            self.skipping += 1
-        elif self.heading is None and not self.open_tables and tag not in _KEPT:
-            self.handled.append(False)  # outside headings and tables only they matter
-        elif tag in _SKIPPED:
-            self.skipping = 1
-        elif self.heading is not None and not link_ends and _is_local_link(tag, attrib):
-            self.link = _Link(dict(attrib))
-        else:
-            self._open(tag, attrib)
-            self.handled.append(True)
-
-    def _end(self, tag: str) -> None:
-        if self.skipping:
-            self.skipping -= 1
-        elif self.handled.pop():
-            self._close(tag)
-
-    def _end_link(self, link: _Link) -> None:
-        """A link in a heading ended: drop it if it was a permalink, else replay what it held."""
-        self.link = None
-        if _link_text(link.events).strip() in _PERMALINK_TEXT:
-            return
-        self._start("a", link.attrib, link_ends=True)
-        for event in link.events:
-            if isinstance(event, str):
-                self.data(event)
-            elif event[1] is None:
-                self.end(event[0])
-            else:
-                self.start(event[0], event[1])
-        self.end("a")
+    def walk(self, root: Tag) -> None:
+        # Each entry is (node, entering); a tag is pushed again with entering=False to close it.
+        stack: list[tuple[object, bool]] = [(child, True) for child in reversed(root.contents)]
+        while stack:
+            node, entering = stack.pop()
+            if isinstance(node, Tag):
+                if not entering:
+                    self._close(node)
+                elif self._open(node):
+                    stack.append((node, False))
+                    stack.extend((child, True) for child in reversed(node.contents))
+            elif isinstance(node, NavigableString) and not isinstance(node, PreformattedString):
+                self._text(str(node))
 
     def _text(self, text: str) -> None:
         if self.heading is not None:
@@ -243,8 +172,11 @@ class _Walker:
             if table.cell is not None:
                 table.cell.parts.append(text)
 
-    def _open(self, name: str, attrib: Mapping[str, str]) -> None:
-        """Handle a start tag whose content is wanted."""
+    def _open(self, tag: Tag) -> bool:
+        """Handle a start tag; False means its content is not wanted at all."""
+        name = tag.name
+        if name in _SKIPPED or (self.heading is not None and _is_permalink(tag)):
+            return False
         if name in _BREAKS:
             self._text(" ")
         if name == "table":
@@ -253,13 +185,13 @@ class _Walker:
             self.open_tables.append(table)
         elif name in HEADING_LEVELS:
             if self.heading is None:  # a heading inside a heading is just text of the outer one
-                self.heading = _OpenHeading(
-                    len(self.handled), HEADING_LEVELS[name], attrib.get("id")
-                )
+                self.heading = _OpenHeading(tag, HEADING_LEVELS[name], _anchor(tag))
         elif self.open_tables:
-            self._open_table_part(name, attrib, self.open_tables[-1])
+            self._open_table_part(tag, self.open_tables[-1])
+        return True
 
-    def _open_table_part(self, name: str, attrib: Mapping[str, str], table: _Table) -> None:
+    def _open_table_part(self, tag: Tag, table: _Table) -> None:
+        name = tag.name
         if name in _SECTIONS:
             table.section = name
         elif name == "tr":
@@ -270,18 +202,19 @@ class _Walker:
             if table.row is None:  # a cell outside any row starts one
                 table.row = _Row(in_head=table.section == "thead")
                 table.rows.append(table.row)
-            colspan, rowspan = _span(attrib.get("colspan")), _span(attrib.get("rowspan"))
+            colspan, rowspan = _span(tag.get("colspan")), _span(tag.get("rowspan"))
             table.cell = _Cell([], colspan, rowspan, is_th=name == "th")
             table.row.cells.append(table.cell)
 
-    def _close(self, name: str) -> None:
+    def _close(self, tag: Tag) -> None:
+        name = tag.name
         if name in _BREAKS:
             self._text(" ")
         if name == "table":
             if self.open_tables:
                 self.open_tables.pop()
         elif name in HEADING_LEVELS:
-            if self.heading is not None and self.heading.depth == len(self.handled):
+            if self.heading is not None and self.heading.tag is tag:
                 self._end_heading(self.heading)
                 self.heading = None
         elif self.open_tables:
@@ -298,40 +231,31 @@ class _Walker:
         text = normalise_text("".join(heading.parts))
         while self.headings and self.headings[-1].level >= heading.level:
             self.headings.pop()
-        self.headings.append(Heading(text, _anchor(heading), heading.level))
+        self.headings.append(Heading(text, heading.anchor, heading.level))
 
 
-def _anchor(heading: _OpenHeading) -> str | None:
+def _anchor(tag: Tag) -> str | None:
     """The heading's id, else the id or name of an anchor inside it (`<h2><a name="x">`)."""
-    if heading.anchor and heading.anchor.strip():
-        return heading.anchor.strip()
-    inner = heading.named_link or heading.id_link
-    if inner is not None:
+    value = tag.get("id")
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    inner = tag.find("a", attrs={"name": True}) or tag.find("a", attrs={"id": True})
+    if isinstance(inner, Tag):
         for attribute in ("id", "name"):
-            value = inner.get(attribute, "").strip()
-            if value:
-                return value
+            value = inner.get(attribute)
+            if isinstance(value, str) and value.strip():
+                return value.strip()
     return None
 
 
-def _is_local_link(tag: str, attrib: Mapping[str, str]) -> bool:
-    """A link to a place on the same page: in a heading, maybe a permalink ("¶", "#")."""
-    return tag == "a" and attrib.get("href", "").startswith("#")
-
-
-def _link_text(events: list[_Event]) -> str:
-    """The text a reader sees in a buffered link (not its scripts or ruby annotations)."""
-    parts: list[str] = []
-    hidden = 0
-    for event in events:
-        if isinstance(event, str):
-            if not hidden:
-                parts.append(event)
-        elif event[1] is None:
-            hidden = max(0, hidden - 1)
-        elif hidden or event[0] in _NOT_LINK_TEXT:
-            hidden += 1
-    return "".join(parts)
+def _is_permalink(tag: Tag) -> bool:
+    href = tag.get("href")
+    return (
+        tag.name == "a"
+        and isinstance(href, str)
+        and href.startswith("#")
+        and tag.get_text().strip() in _PERMALINK_TEXT
+    )
 
 
 def _span(value: object) -> int:

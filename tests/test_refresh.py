@@ -275,7 +275,8 @@ FAILURES = [
         [],
         1,
         f"no error-code table found in ios ({IOS_URL}); the page layout may have changed "
-        "(expected a <table> whose header row has a 'Code' or '错误码' column)",
+        "(expected a <table> whose header row has a 'Code' or '错误码' column); "
+        "the page has no tables at all (HTML <table> or Markdown pipe table)",
         id="no-table",
     ),
 ]
@@ -419,7 +420,10 @@ def test_only_refreshes_the_named_source_and_keeps_the_others(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--only", "web"], "--only: unknown source id(s) web; known ids are android, ios"),
+        (
+            ["--only", "web"],
+            "--only: unknown source id(s) web; known ids are android, ios, js, server",
+        ),
         (
             ["--only", "ios", "--out", "{empty}"],
             "--only: cannot keep the records of android from the previous dataset "
