@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scraper import __version__
-from scraper.carry import carry_over
+from scraper.carry import Carried, carry_over
 from scraper.changelog import CHANGELOG_NAME, add_entry, entry
 from scraper.dataset import load_records
 from scraper.diff import DIFF_NAME, Diff, compare
@@ -30,6 +30,7 @@ from scraper.export import (
 )
 from scraper.guard import DEFAULT_MAX_SHRINK, check, count_by_source, refusal
 from scraper.history import Run, write_history
+from scraper.memo import BuildMemo, is_current, memo_for, remember
 from scraper.parse import ParsedPage, check_strict, merge_pages, parse_page
 from scraper.publish import (
     is_unchanged,
@@ -77,11 +78,53 @@ class BuildResult:
     changed: bool
     written: list[str] = field(default_factory=list)
     diff: Diff = field(default_factory=lambda: Diff([], [], []))
+    inputs_unchanged: bool = False  # the pages were those of the last build: nothing was parsed
 
 
 def run_build(options: BuildOptions, progress: Progress) -> BuildResult:
     """Read and parse every source, then publish; any failed source means nothing is written."""
-    pages, kept_entries = read_sources(options, progress)
+    selected, carried = plan_sources(options)
+    # Fetched pages arrive as they complete; everything after works in source order.
+    arrived = {read.source.id: read for read in _read_pages(selected, progress, options.remote)}
+    reads = [arrived[source.id] for source in selected]
+    memo = _memo(options, reads)
+    if memo is not None:
+        with output_lock(options.out_dir, options.lock_timeout, progress):
+            if is_current(memo, options.out_dir):
+                report_unchanged(reads, progress)
+                records = load_records(options.out_dir / JSON_NAME)
+                return BuildResult(records, [], changed=False, inputs_unchanged=True)
+    pages = parse_sources(reads, progress, options.remote is not None)
+    kept_entries: dict[str, dict[str, object]] = {}
+    if carried is not None:
+        pages, kept_entries = _with_carried(options, pages, carried, progress)
+    return _publish(options, pages, kept_entries, progress, memo)
+
+
+def _memo(options: BuildOptions, reads: list[_Read]) -> BuildMemo | None:
+    """The memo of this build's inputs: refreshes with a cache, of every source, all read."""
+    remote = options.remote
+    if remote is None or remote.cache_dir is None or options.only:
+        return None
+    pages = [read.page for read in reads]
+    if not all(isinstance(page, Page) for page in pages):
+        return None
+    return memo_for(
+        remote.cache_dir,
+        options.out_dir,
+        [page for page in pages if isinstance(page, Page)],
+        strict=options.strict,
+    )
+
+
+def _publish(
+    options: BuildOptions,
+    pages: list[ParsedPage],
+    kept_entries: dict[str, dict[str, object]],
+    progress: Progress,
+    memo: BuildMemo | None,
+) -> BuildResult:
+    """Merge, guard, diff and publish the parsed pages; remember the inputs under the same lock."""
     records = merge_pages(pages)
     if options.strict:
         check_strict(pages)
@@ -98,6 +141,8 @@ def run_build(options: BuildOptions, progress: Progress) -> BuildResult:
         data_files = {JSON_NAME: json_bytes, CSV_NAME: csv_bytes}
         data_files.update(contract_files([page.source for page in pages], data_files))
         if is_unchanged(options.out_dir, data_files):
+            if memo is not None:
+                remember(memo, options.out_dir)
             return BuildResult(records, pages, changed=False, diff=diff)
         run = None
         if not diff.is_empty:
@@ -138,29 +183,34 @@ def run_build(options: BuildOptions, progress: Progress) -> BuildResult:
             )
         finally:
             sqlite_path.unlink(missing_ok=True)
+        if memo is not None:
+            remember(memo, options.out_dir)
     return BuildResult(records, pages, changed=True, written=written, diff=diff)
 
 
-def read_sources(
-    options: BuildOptions, progress: Progress
-) -> tuple[list[ParsedPage], dict[str, dict[str, object]]]:
-    """Every page of the build in source order, and the manifest entries of kept sources.
+def plan_sources(options: BuildOptions) -> tuple[tuple[Source, ...], Carried | None]:
+    """The sources to read, and with `--only` what the other enabled sources carry over.
 
     With `--only`, the named sources are read and parsed; the other enabled sources keep their
     records and manifest entries from the previous build in the output folder.
     """
     selected = select_sources(options.sources, list(options.only) or None)
-    kept = (
-        tuple(s for s in options.sources if s.enabled and s not in selected) if options.only else ()
-    )
-    carried = carry_over(options.out_dir, kept)
-    fresh = {page.source.id: page for page in parse_sources(selected, progress, options.remote)}
+    if not options.only:
+        return selected, None
+    kept = tuple(s for s in options.sources if s.enabled and s not in selected)
+    return selected, carry_over(options.out_dir, kept)
+
+
+def _with_carried(
+    options: BuildOptions, fresh: list[ParsedPage], carried: Carried, progress: Progress
+) -> tuple[list[ParsedPage], dict[str, dict[str, object]]]:
+    """The fresh pages and the carried ones in source order, and the carried manifest entries."""
     for page in carried.pages.values():
         progress(
             f"{page.source.id}: kept {len(page.records)} records from the previous build "
             "(not in --only)"
         )
-    pages = {**fresh, **carried.pages}
+    pages = {**{page.source.id: page for page in fresh}, **carried.pages}
     return [pages[s.id] for s in options.sources if s.id in pages], carried.entries
 
 
@@ -174,14 +224,13 @@ class _Read:
     attempts: int = 1
 
 
-def parse_sources(
-    sources: tuple[Source, ...], progress: Progress, remote: RemoteOptions | None = None
-) -> list[ParsedPage]:
-    """Read (or fetch) and parse each source; collect every failure, so all are reported."""
+def parse_sources(reads: list[_Read], progress: Progress, remote: bool) -> list[ParsedPage]:
+    """Parse each page that was read; collect every failure, so all are reported."""
+    sources = [read.source for read in reads]
     parsed_by_id: dict[str, ParsedPage] = {}
     errors: dict[str, SourceError] = {}
     counts: Counter[str] = Counter()
-    for read in _read_pages(sources, progress, remote):
+    for read in reads:
         source, page = read.source, read.page
         try:
             if isinstance(page, SourceError):
@@ -198,14 +247,33 @@ def parse_sources(
         counts["not modified" if page.provenance.get("not_modified") else "fetched"] += 1
         counts["retried"] += read.attempts > 1
         progress(_source_line(parsed, page, seconds, read.attempts))
-    if remote is not None:
-        progress(
-            f"refresh: {len(sources)} source(s): "
-            + ", ".join(f"{counts[name]} {name}" for name in _COUNTERS)
-        )
+    if remote:
+        _refresh_summary(len(sources), counts, progress)
     if errors:
         raise BuildFailed([errors[s.id] for s in sources if s.id in errors])
     return [parsed_by_id[s.id] for s in sources]
+
+
+def report_unchanged(reads: list[_Read], progress: Progress) -> None:
+    """Progress for a refresh whose pages are the ones the last build already published."""
+    counts: Counter[str] = Counter()
+    for read in reads:
+        if isinstance(read.page, Page):
+            counts["not modified" if read.page.provenance.get("not_modified") else "fetched"] += 1
+            counts["retried"] += read.attempts > 1
+            progress(
+                f"{read.source.id}: {read.page.location}: same page as the last build "
+                f"({_transfer(read.page, read.seconds, read.attempts)})"
+            )
+    _refresh_summary(len(reads), counts, progress)
+    progress("inputs unchanged since the last build: nothing parsed")
+
+
+def _refresh_summary(sources: int, counts: Counter[str], progress: Progress) -> None:
+    progress(
+        f"refresh: {sources} source(s): "
+        + ", ".join(f"{counts[name]} {name}" for name in _COUNTERS)
+    )
 
 
 _COUNTERS = ("fetched", "not modified", "retried", "failed")
@@ -243,6 +311,15 @@ def _with_location(parsed: ParsedPage, page: Page) -> ParsedPage:
 
 def _source_line(parsed: ParsedPage, page: Page, seconds: float, attempts: int = 1) -> str:
     report = parsed.report
+    return (
+        f"{parsed.source.id}: {page.location}: {len(parsed.records)} records "
+        f"from {report.tables} table(s), {report.blank_rows} blank rows skipped, "
+        f"{len(report.anomalies)} anomalies ({_transfer(page, seconds, attempts)})"
+    )
+
+
+def _transfer(page: Page, seconds: float, attempts: int) -> str:
+    """How a page arrived: HTTP status and whether from cache, size, time, retries."""
     status = page.provenance.get("status")
     if status is None:
         how = ""
@@ -251,12 +328,7 @@ def _source_line(parsed: ParsedPage, page: Page, seconds: float, attempts: int =
     else:
         how = f"HTTP {status}, "
     retries = f", {attempts - 1} retr{'y' if attempts == 2 else 'ies'}" if attempts > 1 else ""
-    return (
-        f"{parsed.source.id}: {page.location}: {len(parsed.records)} records "
-        f"from {report.tables} table(s), {report.blank_rows} blank rows skipped, "
-        f"{len(report.anomalies)} anomalies ({how}{len(page.data)} bytes, "
-        f"{seconds * 1000:.0f} ms{retries})"
-    )
+    return f"{how}{len(page.data)} bytes, {seconds * 1000:.0f} ms{retries}"
 
 
 def source_entry(page: ParsedPage) -> dict[str, object]:

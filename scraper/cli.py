@@ -121,14 +121,20 @@ def _run_build(args: argparse.Namespace) -> int:
         for warning in page.report.warnings:
             _stderr(f"warning: {warning}")
     groups = Counter(f"{record.platform}/{record.sdk}" for record in result.records)
-    reports = [page.report for page in result.pages]
-    _stderr(
+    counted = (
         f"{len(result.records)} records ("
         + ", ".join(f"{name}: {count}" for name, count in sorted(groups.items()))
-        + f"); {sum(report.blank_rows for report in reports)} blank rows skipped, "
-        f"{sum(len(report.anomalies) for report in reports)} anomalies, "
-        f"{sum(len(report.duplicates) for report in reports)} duplicates"
+        + ")"
     )
+    reports = [page.report for page in result.pages]
+    if result.inputs_unchanged:
+        _stderr(f"{counted}, as the last build published them")
+    else:
+        _stderr(
+            f"{counted}; {sum(report.blank_rows for report in reports)} blank rows skipped, "
+            f"{sum(len(report.anomalies) for report in reports)} anomalies, "
+            f"{sum(len(report.duplicates) for report in reports)} duplicates"
+        )
     if result.changed:
         # An empty diff here means the build completed the files an interrupted build left old.
         _stderr(summary(result.diff) if not result.diff.is_empty else "no data change")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from scraper.sources import Source
-from scraper.tables import RawRow, RawTable
+
+if TYPE_CHECKING:  # only types: building records must not import the HTML parser
+    from scraper.tables import RawRow, RawTable
 
 RECORD_FIELDS = ("platform", "sdk", "code", "message", "description", "section", "source", "url")
 

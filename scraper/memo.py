@@ -1,0 +1,97 @@
+"""What the last build of an output folder processed, so the same inputs are not processed twice.
+
+A refresh in which every page answers 304 hands the build the very bytes it parsed last time.
+After each successful remote build the cache folder keeps, per output folder, a digest of the
+inputs (the tool's code, the sources, the settings that shape the output, and the sha256 of each
+page) and the sha256 of every file the build left in the output folder. When a later build has
+the same inputs digest and those files are still byte for byte what it left, parsing and
+publishing again would give the same bytes: the build stops there, having parsed and written
+nothing. Anything else (a changed page, an edited export, a new tool version) is a full build.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from scraper.publish import LOCK_NAME, TEMP_PREFIX, atomic_write
+from scraper.read import Page
+
+MEMO_FOLDER = "builds"
+_FORMAT = 1
+
+
+@dataclass(frozen=True, slots=True)
+class BuildMemo:
+    """Where the memo of one output folder lives, and the digest of this build's inputs."""
+
+    path: Path
+    inputs: str
+
+
+def memo_for(cache_dir: Path, out_dir: Path, pages: Iterable[Page], *, strict: bool) -> BuildMemo:
+    """The memo location for `out_dir` and the digest of a build of these pages."""
+    inputs = {
+        "format": _FORMAT,
+        "code": _code_digest(),
+        "strict": strict,
+        "pages": [
+            {
+                "source": [page.source.id, page.source.url, page.source.platform],
+                "kind": page.kind,
+                "charset": page.charset,
+                "sha256": page.sha256,
+            }
+            for page in pages
+        ],
+    }
+    digest = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode("utf-8")).hexdigest()
+    folder_key = hashlib.sha256(str(out_dir.resolve()).encode("utf-8")).hexdigest()[:32]
+    return BuildMemo(cache_dir / MEMO_FOLDER / f"{folder_key}.json", digest)
+
+
+def is_current(memo: BuildMemo, out_dir: Path) -> bool:
+    """True when the last build had these inputs and left the output folder as it is now.
+
+    An unreadable memo is simply not current: it only ever saves work.
+    """
+    try:
+        stored = json.loads(memo.path.read_bytes())
+        return bool(
+            stored["inputs"] == memo.inputs
+            and stored["outputs"]
+            and stored["outputs"] == _output_digests(out_dir)
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def remember(memo: BuildMemo, out_dir: Path) -> None:
+    """Record that these inputs gave the output folder as it is now (call under its lock)."""
+    document = {"inputs": memo.inputs, "outputs": _output_digests(out_dir)}
+    try:
+        memo.path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(memo.path, (json.dumps(document, indent=2, sort_keys=True) + "\n").encode())
+    except OSError:
+        pass  # without a memo the next refresh does the full work, which is still correct
+
+
+def _output_digests(out_dir: Path) -> dict[str, str]:
+    return {
+        path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(out_dir.iterdir())
+        if path.is_file() and path.name != LOCK_NAME and not path.name.startswith(TEMP_PREFIX)
+    }
+
+
+@functools.cache
+def _code_digest() -> str:
+    """A digest of the package's own code: a changed parser must parse again."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes())
+    return digest.hexdigest()

@@ -1,0 +1,177 @@
+"""A refresh whose pages are those of the last build parses nothing and writes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import NoReturn
+
+import pytest
+from pytest_httpx import HTTPXMock
+
+from scraper import memo
+from scraper.read import Page
+from scraper.sources import BUILTIN_SOURCES
+from tests.conftest import FIXTURES, SEEDS, CliResult, snapshot
+
+IOS, ANDROID = BUILTIN_SOURCES[0], BUILTIN_SOURCES[1]
+IOS_HTML = (FIXTURES / "http" / "im_errorcode_ios.html").read_bytes()
+ANDROID_MD = (SEEDS / "im_errorcode_android.md").read_bytes()
+ETAGS = {IOS.url: '"ios-1"', ANDROID.url: '"android-1"'}
+TYPES = {IOS.url: "text/html; charset=utf-8", ANDROID.url: "text/markdown; charset=utf-8"}
+BODIES = {IOS.url: IOS_HTML, ANDROID.url: ANDROID_MD}
+UNCHANGED = "inputs unchanged since the last build: nothing parsed"
+
+Run = Callable[..., CliResult]
+
+
+@pytest.fixture(autouse=True)
+def no_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("scraper.fetch.pause", lambda seconds: None)
+
+
+def serve(httpx_mock: HTTPXMock, *, not_modified: bool) -> None:
+    for url in (IOS.url, ANDROID.url):
+        if not_modified:
+            httpx_mock.add_response(url=url, status_code=304, headers={"ETag": ETAGS[url]})
+        else:
+            headers = {"ETag": ETAGS[url], "Content-Type": TYPES[url]}
+            httpx_mock.add_response(url=url, content=BODIES[url], headers=headers)
+
+
+def refresh(run_cli: Run, out: Path, cache: Path) -> CliResult:
+    return run_cli("build", "--remote", "--out", out, "--cache", cache)
+
+
+def forbid_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    def parse_page(*args: object, **kwargs: object) -> NoReturn:
+        raise AssertionError("parsed although the inputs were unchanged")
+
+    monkeypatch.setattr("scraper.build.parse_page", parse_page)
+
+
+def test_all_304_refresh_parses_nothing_and_writes_nothing(
+    run_cli: Run,
+    tmp_output: Path,
+    tmp_path: Path,
+    httpx_mock: HTTPXMock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cache = tmp_path / "cache"
+    serve(httpx_mock, not_modified=False)
+    assert refresh(run_cli, tmp_output, cache).exit_code == 0
+    before = snapshot(tmp_output)
+    forbid_parsing(monkeypatch)
+    serve(httpx_mock, not_modified=True)
+    result = refresh(run_cli, tmp_output, cache)
+    assert result.exit_code == 0, result.stderr
+    assert UNCHANGED in result.stderr
+    assert "refresh: 2 source(s): 0 fetched, 2 not modified, 0 retried, 0 failed" in result.stderr
+    assert (
+        "73 records (android/JMessage: 32, ios/JMRTC: 8, ios/JMessage: 33), as the last build"
+        in (result.stderr)
+    )
+    assert f"no change: nothing written to {tmp_output}" in result.stderr
+    assert snapshot(tmp_output) == before
+
+
+def test_an_edited_export_makes_the_next_refresh_rebuild(
+    run_cli: Run, tmp_output: Path, tmp_path: Path, httpx_mock: HTTPXMock
+) -> None:
+    cache = tmp_path / "cache"
+    serve(httpx_mock, not_modified=False)
+    assert refresh(run_cli, tmp_output, cache).exit_code == 0
+    good = (tmp_output / "errorcodes.csv").read_bytes()
+    (tmp_output / "errorcodes.csv").write_bytes(b"tampered\r\n")
+    serve(httpx_mock, not_modified=True)
+    result = refresh(run_cli, tmp_output, cache)
+    assert result.exit_code == 0, result.stderr
+    assert UNCHANGED not in result.stderr
+    assert (tmp_output / "errorcodes.csv").read_bytes() == good
+
+
+def test_the_memo_of_one_output_folder_does_not_apply_to_another(
+    run_cli: Run, tmp_path: Path, httpx_mock: HTTPXMock
+) -> None:
+    cache = tmp_path / "cache"
+    serve(httpx_mock, not_modified=False)
+    assert refresh(run_cli, tmp_path / "one", cache).exit_code == 0
+    serve(httpx_mock, not_modified=True)
+    result = refresh(run_cli, tmp_path / "two", cache)
+    assert result.exit_code == 0, result.stderr
+    assert UNCHANGED not in result.stderr
+    assert (tmp_path / "two" / "errorcodes.json").read_bytes() == (
+        tmp_path / "one" / "errorcodes.json"
+    ).read_bytes()
+
+
+@pytest.mark.parametrize(
+    "damage", [b"", b"{not json", b'{"inputs": 1}'], ids=["empty", "bad-json", "bad-shape"]
+)
+def test_a_damaged_memo_means_a_full_build(
+    run_cli: Run, tmp_output: Path, tmp_path: Path, httpx_mock: HTTPXMock, damage: bytes
+) -> None:
+    cache = tmp_path / "cache"
+    serve(httpx_mock, not_modified=False)
+    assert refresh(run_cli, tmp_output, cache).exit_code == 0
+    [memo_file] = (cache / memo.MEMO_FOLDER).iterdir()
+    memo_file.write_bytes(damage)
+    before = snapshot(tmp_output)
+    serve(httpx_mock, not_modified=True)
+    result = refresh(run_cli, tmp_output, cache)
+    assert result.exit_code == 0, result.stderr
+    assert UNCHANGED not in result.stderr
+    assert snapshot(tmp_output) == before  # parsed again, found no change, wrote nothing
+    assert b'"inputs"' in memo_file.read_bytes()  # and remembered the inputs again
+
+
+def page(data: bytes) -> Page:
+    return Page(IOS, IOS.url, data, "html")
+
+
+@pytest.fixture
+def remembered(tmp_path: Path) -> tuple[memo.BuildMemo, Path]:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "errorcodes.json").write_bytes(b"{}")
+    (out / ".lock").write_bytes(b"")
+    built = memo.memo_for(tmp_path / "cache", out, [page(b"<table>")], strict=False)
+    memo.remember(built, out)
+    return built, out
+
+
+def test_same_inputs_and_untouched_outputs_are_current(
+    remembered: tuple[memo.BuildMemo, Path],
+) -> None:
+    built, out = remembered
+    assert memo.is_current(built, out)
+    (out / ".lock").write_bytes(b"the lock file does not count")
+    assert memo.is_current(built, out)
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["page", "strict", "code", "new-output-file", "removed-output-file"],
+)
+def test_any_change_of_inputs_or_outputs_is_not_current(
+    remembered: tuple[memo.BuildMemo, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    change: str,
+) -> None:
+    built, out = remembered
+    cache = tmp_path / "cache"
+    candidate = built
+    if change == "page":
+        candidate = memo.memo_for(cache, out, [page(b"<table> ")], strict=False)
+    elif change == "strict":
+        candidate = memo.memo_for(cache, out, [page(b"<table>")], strict=True)
+    elif change == "code":
+        monkeypatch.setattr(memo, "_code_digest", lambda: "another version of the parser")
+        candidate = memo.memo_for(cache, out, [page(b"<table>")], strict=False)
+    elif change == "new-output-file":
+        (out / "diff.json").write_bytes(b"{}")
+    else:
+        (out / "errorcodes.json").unlink()
+    assert candidate.path == built.path
+    assert not memo.is_current(candidate, out)
