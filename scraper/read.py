@@ -83,10 +83,11 @@ def display_path(path: Path) -> str:
 
 def page_html(page: Page) -> str:
     """The page as HTML text: Markdown is rendered as the documentation site renders it."""
-    text = decode_page(page.data, page.source.id, page.charset)
+    where = f"{page.source.id} ({page.location})"
+    text = decode_page(page.data, where, page.charset)
     if page.kind == "html":
         return text
-    return render_markdown(text, where=f"{page.source.id} ({page.location})")
+    return render_markdown(text, where=where)
 
 
 def render_markdown(text: str, *, where: str = "page", seconds: float | None = None) -> str:

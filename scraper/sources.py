@@ -100,6 +100,11 @@ def _source_from_entry(toml_path: Path, number: int, entry: object) -> Source:
         raise ConfigError(f"{where}: enabled must be true or false")
     if not platform:
         raise ConfigError(f"{where}: missing platform (one of {', '.join(PLATFORMS)})")
+    if platform not in PLATFORMS:
+        # The published schema allows only these; an unknown one would fail its consumers.
+        raise ConfigError(
+            f"{where}: unknown platform {platform!r}; expected one of {', '.join(PLATFORMS)}"
+        )
     if not url and not raw_path:
         raise ConfigError(f"{where}: needs a url, a path, or both")
     path: Path | None = None

@@ -159,7 +159,8 @@ def test_a_binary_page_is_a_read_error(run_cli: Run, seed_copies: Path, tmp_outp
     config = sources_file(seed_copies, {"pic": ("image.html", "ios")})
     result = run_cli("build", "--sources", config, "--out", tmp_output)
     assert result.exit_code == 3
-    assert "error: pic: looks like a binary file, not a text page" in result.stderr
+    page = (seed_copies / "image.html").as_posix()
+    assert f"error: pic ({page}): looks like a binary file, not a text page" in result.stderr
     assert not tmp_output.exists() or not any(tmp_output.glob("errorcodes.*"))
 
 

@@ -229,5 +229,7 @@ def test_a_hostile_page_fails_the_build_with_exit_3_and_writes_nothing(
     )
     result = run_cli("build", "--sources", sources, "--out", tmp_output)
     assert result.exit_code == 3
-    assert "error: x: looks like a binary file, not a text page" in result.stderr
+    assert f"error: x ({page.as_posix()}): looks like a binary file, not a text page" in (
+        result.stderr
+    )
     assert not tmp_output.exists()

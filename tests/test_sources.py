@@ -67,6 +67,11 @@ def test_absolute_paths_are_kept(tmp_path: Path) -> None:
         ),
         ('[[source]]\nid = "ios"\npath = "copies/ios.md"\n', "source 'ios': missing platform"),
         (
+            '[[source]]\nid = "ios"\npath = "copies/ios.md"\nplatform = "harmony"\n',
+            "source 'ios': unknown platform 'harmony'; expected one of ios, android, web, windows,"
+            " server",
+        ),
+        (
             '[[source]]\nid = "ios"\nplatform = "ios"\n',
             "source 'ios': needs a url, a path, or both",
         ),
@@ -84,6 +89,7 @@ def test_absolute_paths_are_kept(tmp_path: Path) -> None:
         "duplicate-id",
         "missing-file",
         "missing-platform",
+        "unknown-platform",
         "no-url-or-path",
         "wrong-type",
         "bad-toml",
