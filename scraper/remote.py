@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from scraper import __version__
+from scraper import PROJECT_URL, __version__
 from scraper.errors import ConfigError
 from scraper.retry import RetryPolicy
 
@@ -23,9 +23,7 @@ DEFAULT_MAX_BODY = 5 * MIB
 DEFAULT_TIMEOUT = 10.0
 MAX_REDIRECTS = 5
 PER_HOST = 4  # requests in flight to one host at a time
-# Used only when the installed package metadata cannot be read (a bare source checkout).
 _POLICY = RetryPolicy()
-_FALLBACK_HOMEPAGE = "https://github.com/jmessage-errorcodes/jmessage-errorcodes"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,18 +38,8 @@ class RemoteOptions:
 
 
 def project_url() -> str:
-    """The project's home page, from the installed package metadata (pyproject.toml)."""
-    from importlib.metadata import PackageNotFoundError, metadata
-
-    try:
-        urls = metadata("jmessage-errorcodes").get_all("Project-URL") or []
-    except PackageNotFoundError:
-        return _FALLBACK_HOMEPAGE
-    for entry in urls:
-        label, _, url = str(entry).partition(",")
-        if label.strip().lower() == "homepage" and url.strip():
-            return url.strip()
-    return _FALLBACK_HOMEPAGE
+    """The project's home page (pyproject.toml's Homepage)."""
+    return PROJECT_URL
 
 
 def user_agent() -> str:

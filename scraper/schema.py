@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from scraper import PROJECT_URL
 from scraper.dataset import SCHEMA_VERSION
 from scraper.export import CSV_NAME, JSON_NAME, dump_json
 from scraper.sources import PLATFORMS, Source
@@ -19,7 +20,6 @@ SCHEMA_NAME = "errorcodes.schema.json"
 DATAPACKAGE_NAME = "datapackage.json"
 
 SDKS = ("JMessage", "JMRTC")
-REPOSITORY_URL = "https://github.com/jmessage-errorcodes/jmessage-errorcodes"
 SCHEMA_ID = (
     "https://raw.githubusercontent.com/jmessage-errorcodes/jmessage-errorcodes/main/output/"
     + SCHEMA_NAME
@@ -165,7 +165,7 @@ def datapackage(sources: Iterable[Source], files: Mapping[str, bytes]) -> dict[s
             "documentation pages listed in sources."
         ),
         "version": f"{SCHEMA_VERSION}.0.0+{data_id}",
-        "homepage": REPOSITORY_URL,
+        "homepage": PROJECT_URL,
         "keywords": ["jmessage", "jiguang", "error codes", "sdk", "ios", "android"],
         "licenses": [
             {"name": "MIT", "path": "https://opensource.org/licenses/MIT", "title": "MIT License"}

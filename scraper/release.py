@@ -1,0 +1,197 @@
+"""The last stage of a build: compare with the previous dataset, guard, then publish.
+
+Everything here runs under the output folder's lock: the previous dataset is read, the guard
+decides whether the new one may replace it, and when the data changed the change notes, the
+SQLite file with its history, the exports and the manifest are published, in that order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from scraper import __version__
+from scraper.build import BuildOptions, BuildResult, Progress
+from scraper.changelog import CHANGELOG_NAME, add_entry, entry
+from scraper.dataset import load_records
+from scraper.diff import DIFF_NAME, compare
+from scraper.diff import render_json as render_diff
+from scraper.errors import DatasetError, GuardError, OutputError
+from scraper.export import (
+    CSV_NAME,
+    JSON_NAME,
+    SQLITE_NAME,
+    file_digest,
+    render_csv,
+    render_json,
+    render_manifest,
+    write_sqlite,
+)
+from scraper.guard import check, count_by_source, refusal
+from scraper.history import Run, write_history
+from scraper.memo import BuildMemo, remember
+from scraper.parse import ParsedPage, check_strict, merge_pages
+from scraper.publish import is_unchanged, output_lock, publish, sha256_file, temporary_path
+from scraper.records import Record
+from scraper.schema import contract_files
+
+
+def release(
+    options: BuildOptions,
+    pages: list[ParsedPage],
+    kept_entries: dict[str, dict[str, object]],
+    progress: Progress,
+    memo: BuildMemo | None,
+) -> BuildResult:
+    """Merge, guard, diff and publish the parsed pages; remember the inputs under the same lock."""
+    records = merge_pages(pages)
+    if options.strict:
+        check_strict(pages)
+    json_bytes = render_json(records)
+    csv_bytes = render_csv(records)
+    with output_lock(options.out_dir, options.lock_timeout, progress):
+        previous = previous_dataset(options.out_dir)
+        diff = compare(
+            previous.records if previous else [],
+            records,
+            names=(str(options.out_dir / JSON_NAME), "the new dataset"),
+        )
+        guard(previous, records, options, progress)
+        data_files = {JSON_NAME: json_bytes, CSV_NAME: csv_bytes}
+        data_files.update(contract_files([page.source for page in pages], data_files))
+        if is_unchanged(options.out_dir, data_files):
+            if memo is not None:
+                remember(memo, options.out_dir)
+            return BuildResult(records, pages, changed=False, diff=diff)
+        run = None
+        if not diff.is_empty:
+            run = Run(
+                options.now or datetime.now(UTC),
+                previous.sha256 if previous else None,
+                hashlib.sha256(json_bytes).hexdigest(),
+                [run_source(page) for page in pages],
+                diff,
+            )
+        notes = change_notes(options.out_dir, run, first=previous is None) if run else {}
+        sqlite_path = temporary_path(options.out_dir, SQLITE_NAME)
+        try:
+            write_sqlite(records, sqlite_path)
+            write_history(
+                sqlite_path,
+                previous=options.out_dir / SQLITE_NAME,
+                previous_sha256=previous.sha256 if previous else None,
+                run=run,
+                warn=progress,
+            )
+            digests = {name: file_digest(data) for name, data in data_files.items()}
+            digests[SQLITE_NAME] = {
+                "sha256": sha256_file(sqlite_path),
+                "size": sqlite_path.stat().st_size,
+            }
+            written = publish(
+                options.out_dir,
+                data_files,
+                {SQLITE_NAME: sqlite_path},
+                lambda: render_manifest(
+                    [kept_entries.get(page.source.id) or source_entry(page) for page in pages],
+                    records,
+                    digests,
+                    __version__,
+                ),
+                leading=notes,
+            )
+        finally:
+            sqlite_path.unlink(missing_ok=True)
+        if memo is not None:
+            remember(memo, options.out_dir)
+    return BuildResult(records, pages, changed=True, written=written, diff=diff)
+
+
+def source_entry(page: ParsedPage) -> dict[str, object]:
+    """The manifest entry of one source: where it was read, its digest, and its counts."""
+    report = page.report
+    return {
+        "id": page.source.id,
+        "url": page.source.url,
+        **report.provenance,
+        "tables": report.tables,
+        "records": len(page.records) - len(report.duplicates),
+        "blank_rows": report.blank_rows,
+        "anomalies": len(report.anomalies),
+        "duplicates": len(report.duplicates),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class PreviousDataset:
+    """The published dataset a build replaces: its records and the sha256 of its JSON."""
+
+    records: list[Record]
+    sha256: str
+
+
+def previous_dataset(out_dir: Path) -> PreviousDataset | None:
+    """The dataset in `out_dir`, or None when there is none yet (a first build)."""
+    path = out_dir / JSON_NAME
+    if not path.exists():
+        return None
+    try:
+        records = load_records(path)
+    except DatasetError as error:
+        # Treating it as a first build would skip the guard, so stop and say how to go on.
+        raise DatasetError(
+            f"{error}; the build compares the new data with it before publishing: restore it "
+            "from version control, or delete it to publish without that check"
+        ) from error
+    digest = sha256_file(path)
+    if digest is None:
+        raise OutputError(f"{path}: cannot read the previous dataset; check its permissions")
+    return PreviousDataset(records, digest)
+
+
+def guard(
+    previous: PreviousDataset | None,
+    records: list[Record],
+    options: BuildOptions,
+    progress: Progress,
+) -> None:
+    """Refuse to publish when a source shrank too much, unless `allow_shrink` says it is meant."""
+    if previous is None:
+        return
+    before, after = count_by_source(previous.records), count_by_source(records)
+    shrinks = check(before, after, options.max_shrink)
+    if shrinks and not options.allow_shrink:
+        raise GuardError(refusal(shrinks, options.max_shrink))
+    for shrink in shrinks:
+        progress(
+            f"warning: {shrink.describe(options.max_shrink)}; publishing anyway (--allow-shrink)"
+        )
+
+
+def run_source(page: ParsedPage) -> dict[str, object]:
+    """What the history keeps about each page a run read."""
+    keep = ("location", "sha256")
+    provenance = page.report.provenance
+    return {
+        "id": page.source.id,
+        "url": page.source.url,
+        **{name: provenance[name] for name in keep if name in provenance},
+    }
+
+
+def change_notes(out_dir: Path, run: Run, *, first: bool) -> dict[str, bytes]:
+    """`diff.json` and the change log with this run's entry on top."""
+    log_path = out_dir / CHANGELOG_NAME
+    try:
+        existing: str | None = log_path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        existing = None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise OutputError(f"{log_path}: cannot read the change log: {exc}") from exc
+    log = add_entry(existing, entry(run.diff, run.time.astimezone(UTC).date(), first=first))
+    return {
+        DIFF_NAME: render_diff(run.diff, run.previous_sha256, run.dataset_sha256),
+        CHANGELOG_NAME: log.encode("utf-8"),
+    }
