@@ -301,8 +301,8 @@ def _report(
         + f". That work (parsing the {PAGES} pages, rendering JSON and CSV) takes "
         f"{skippable.spread()} in a fresh process after its imports (`refresh_work.py`); "
         f"without it a no-change refresh would take about {ms(without_work)}, "
-        f"{ratio(without_work / times['bare'].median)} the bare requests (an estimate: the "
-        "manifest check that would replace it costs a little).",
+        f"{ratio(without_work / times['bare'].median)} the bare requests (an estimate of what "
+        "skipping it saves; the memo check that replaces it costs a little).",
     ]
     section.targets += [
         Target(
@@ -316,24 +316,20 @@ def _report(
             "3. no-change refresh ÷ bare requests",
             no_change_ratio,
             NO_CHANGE_TARGET,
-            if_missed="A refresh whose pages all answer 304 still parses every page and renders "
-            "the exports before finding that nothing changed, on top of the bare requests' "
-            "start-up and imports. It would take a short cut in `scraper/build.py`: when every "
-            "page answered 304 and its sha256 is the one the output's manifest records (and the "
-            "output matches the manifest), report the manifest's counts and stop before "
-            "parsing; the estimate above says how close that gets. The rest is start-up: the "
-            "process imports the whole pipeline (lxml, Markdown, diff, history, exports) before "
-            "it knows whether any of it is needed, so importing those only after the short cut "
-            "would close the gap.",
+            if_missed="A refresh whose pages all answer 304 parses and exports nothing (see the "
+            "calls above); what remains beyond the bare requests is start-up: the interpreter "
+            "running the package's command line, filelock, and hashing the output folder to "
+            "check the memo of the last build. Closing the rest would take a lighter command-line "
+            "start-up (fewer modules before the memo check).",
         ),
         Target(
             "3. no-change refresh: parsing and export calls",
             float(skipped_work),
             0.0,
             unit=" calls",
-            if_missed="When every page answers 304 and the output folder still matches its "
-            "manifest, nothing can have changed, so the build could stop before parsing (the "
-            "same short cut as above).",
+            if_missed="The build's memo of its last inputs (`scraper/memo.py`) did not apply: "
+            "check that the refresh used a cache folder and that the output folder was left as "
+            "the previous run wrote it.",
         ),
     ]
 
