@@ -128,13 +128,7 @@ def select_sources(sources: tuple[Source, ...], only: list[str] | None) -> tuple
     """The enabled sources, or exactly those named by `--only` (an unknown id is an error)."""
     if not only:
         return tuple(source for source in sources if source.enabled)
-    known = {source.id for source in sources}
-    missing = [source_id for source_id in only if source_id not in known]
-    if missing:
-        raise ConfigError(
-            f"--only: unknown source id(s) {', '.join(missing)}; "
-            f"known ids are {', '.join(sorted(known))}"
-        )
+    _require_known(sources, only, "--only")
     return tuple(source for source in sources if source.id in only)
 
 
@@ -142,15 +136,19 @@ def include_sources(
     sources: tuple[Source, ...], include: Sequence[str] = (), *, all_sources: bool = False
 ) -> tuple[Source, ...]:
     """The sources with those named by `--include` (or all, `--all-sources`) switched on."""
-    known = {source.id for source in sources}
-    missing = [source_id for source_id in include if source_id not in known]
-    if missing:
-        raise ConfigError(
-            f"--include: unknown source id(s) {', '.join(missing)}; "
-            f"known ids are {', '.join(sorted(known))}"
-        )
+    _require_known(sources, include, "--include")
     wanted = set(include)
     return tuple(
         replace(source, enabled=True) if all_sources or source.id in wanted else source
         for source in sources
     )
+
+
+def _require_known(sources: tuple[Source, ...], ids: Sequence[str], option: str) -> None:
+    known = {source.id for source in sources}
+    missing = [source_id for source_id in ids if source_id not in known]
+    if missing:
+        raise ConfigError(
+            f"{option}: unknown source id(s) {', '.join(missing)}; "
+            f"known ids are {', '.join(sorted(known))}"
+        )
