@@ -75,12 +75,14 @@ def run_build(options: BuildOptions, progress: Progress) -> BuildResult:
                 return BuildResult(records, [], changed=False, inputs_unchanged=True)
     pages = parse_sources(reads, progress, options.remote is not None)
     kept_entries: dict[str, dict[str, object]] = {}
+    carried_from = None
     if carried is not None:
         pages, kept_entries = _with_carried(options, pages, carried, progress)
+        carried_from = carried.dataset_sha256
     # Imported here: a refresh whose inputs are unchanged stops above without loading it.
     from scraper.release import release
 
-    return release(options, pages, kept_entries, progress, memo)
+    return release(options, pages, kept_entries, progress, memo, carried_from=carried_from)
 
 
 def _memo(options: BuildOptions, reads: list[_Read]) -> BuildMemo | None:

@@ -11,6 +11,7 @@
     ├── StrictFailed             exit 3: --strict found anomalies, duplicates or warnings
     ├── LockTimeout              exit 3: another build held the output folder too long
     ├── OutputError              exit 3: the output folder could not be written
+    ├── OutputChanged            exit 3: another build published while a partial one ran
     └── GuardError               exit 4: the new dataset lost too many records to publish
 
 Third-party exceptions are translated into this tree where they occur (`raise ... from exc`),
@@ -81,6 +82,12 @@ class LockTimeout(ScraperError):
 
 class OutputError(ScraperError):
     """Writing into the output folder failed (disk full, permissions)."""
+
+    exit_code = 3
+
+
+class OutputChanged(ScraperError):
+    """A `--only` build's kept records came from a dataset another build has since replaced."""
 
     exit_code = 3
 

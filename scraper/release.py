@@ -18,7 +18,7 @@ from scraper.changelog import CHANGELOG_NAME, add_entry, entry
 from scraper.dataset import load_records
 from scraper.diff import DIFF_NAME, compare
 from scraper.diff import render_json as render_diff
-from scraper.errors import DatasetError, GuardError, OutputError
+from scraper.errors import DatasetError, GuardError, OutputChanged, OutputError
 from scraper.export import (
     CSV_NAME,
     JSON_NAME,
@@ -44,8 +44,15 @@ def release(
     kept_entries: dict[str, dict[str, object]],
     progress: Progress,
     memo: BuildMemo | None,
+    *,
+    carried_from: str | None = None,
 ) -> BuildResult:
-    """Merge, guard, diff and publish the parsed pages; remember the inputs under the same lock."""
+    """Merge, guard, diff and publish the parsed pages; remember the inputs under the same lock.
+
+    `carried_from` is the sha256 of the dataset that `--only` took the other sources' records
+    from, before the lock: if another build has published since, those records may be stale,
+    so nothing is published.
+    """
     records = merge_pages(pages)
     if options.strict:
         check_strict(pages)
@@ -53,6 +60,12 @@ def release(
     csv_bytes = render_csv(records)
     with output_lock(options.out_dir, options.lock_timeout, progress):
         previous = previous_dataset(options.out_dir)
+        if carried_from is not None and (previous is None or previous.sha256 != carried_from):
+            raise OutputChanged(
+                f"{options.out_dir}: another build published a new dataset while this one ran, "
+                "so the records kept for the sources not in --only may be out of date; nothing "
+                "was written: run the build again"
+            )
         diff = compare(
             previous.records if previous else [],
             records,
