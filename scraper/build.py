@@ -90,15 +90,10 @@ def _memo(options: BuildOptions, reads: list[_Read]) -> BuildMemo | None:
     remote = options.remote
     if remote is None or remote.cache_dir is None or options.only:
         return None
-    pages = [read.page for read in reads]
-    if not all(isinstance(page, Page) for page in pages):
+    pages = [read.page for read in reads if isinstance(read.page, Page)]
+    if len(pages) != len(reads):  # a failed source: the build will stop, nothing to remember
         return None
-    return memo_for(
-        remote.cache_dir,
-        options.out_dir,
-        [page for page in pages if isinstance(page, Page)],
-        strict=options.strict,
-    )
+    return memo_for(remote.cache_dir, options.out_dir, pages, strict=options.strict)
 
 
 def plan_sources(options: BuildOptions) -> tuple[tuple[Source, ...], Carried | None]:

@@ -6,12 +6,11 @@ The previous `errorcodes.json` gives their records and `manifest.json` their sou
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from scraper.dataset import records_from_json
+from scraper.dataset import load_dataset
 from scraper.errors import ConfigError, DatasetError
 from scraper.export import JSON_NAME, MANIFEST_NAME
 from scraper.parse import ParsedPage
@@ -33,21 +32,9 @@ def carry_over(out_dir: Path, kept: tuple[Source, ...]) -> Carried:
     if not kept:
         return Carried({}, {})
     where = ", ".join(source.id for source in kept)
-    path = out_dir / JSON_NAME
     try:
         # One read gives both the records and the digest that the publish step checks.
-        data = path.read_bytes()
-        records = records_from_json(data, str(path))
-    except FileNotFoundError:
-        raise ConfigError(
-            f"--only: cannot keep the records of {where} from the previous dataset "
-            f"({path}: dataset file not found); run a full build first"
-        ) from None
-    except OSError as exc:
-        raise ConfigError(
-            f"--only: cannot keep the records of {where} from the previous dataset "
-            f"({path}: {exc.strerror or exc}); run a full build first"
-        ) from exc
+        records, dataset_sha256 = load_dataset(out_dir / JSON_NAME)
     except DatasetError as exc:
         raise ConfigError(
             f"--only: cannot keep the records of {where} from the previous dataset ({exc}); "
@@ -64,11 +51,7 @@ def carry_over(out_dir: Path, kept: tuple[Source, ...]) -> Carried:
     for source in kept:
         own = [(record, Origin(0, 0)) for record in records if record.source == source.id]
         pages[source.id] = ParsedPage(source, own, SourceReport(source.id))
-    return Carried(
-        pages,
-        {source.id: entries[source.id] for source in kept},
-        hashlib.sha256(data).hexdigest(),
-    )
+    return Carried(pages, {source.id: entries[source.id] for source in kept}, dataset_sha256)
 
 
 def _manifest_entries(path: Path) -> dict[str, dict[str, object]]:

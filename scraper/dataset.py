@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -14,13 +15,18 @@ _TEXT_FIELDS = tuple(name for name in RECORD_FIELDS if name != "code")
 
 def load_records(path: Path) -> list[Record]:
     """The records of a dataset file; a clear DatasetError names the file and the cause."""
+    return load_dataset(path)[0]
+
+
+def load_dataset(path: Path) -> tuple[list[Record], str]:
+    """The records of a dataset file and the sha256 of the very bytes they were read from."""
     try:
         data = path.read_bytes()
     except FileNotFoundError as exc:
         raise DatasetError(f"{path}: dataset file not found") from exc
     except OSError as exc:
         raise DatasetError(f"{path}: cannot read dataset: {exc.strerror or exc}") from exc
-    return records_from_json(data, str(path))
+    return records_from_json(data, str(path)), hashlib.sha256(data).hexdigest()
 
 
 def records_from_json(data: bytes, where: str) -> list[Record]:

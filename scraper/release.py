@@ -15,7 +15,7 @@ from pathlib import Path
 from scraper import __version__
 from scraper.build import BuildOptions, BuildResult, Progress
 from scraper.changelog import CHANGELOG_NAME, add_entry, entry
-from scraper.dataset import load_records
+from scraper.dataset import load_dataset
 from scraper.diff import DIFF_NAME, compare
 from scraper.diff import render_json as render_diff
 from scraper.errors import DatasetError, GuardError, OutputChanged, OutputError
@@ -151,16 +151,13 @@ def previous_dataset(out_dir: Path) -> PreviousDataset | None:
     if not path.exists():
         return None
     try:
-        records = load_records(path)
+        records, digest = load_dataset(path)
     except DatasetError as error:
         # Treating it as a first build would skip the guard, so stop and say how to go on.
         raise DatasetError(
             f"{error}; the build compares the new data with it before publishing: restore it "
             "from version control, or delete it to publish without that check"
         ) from error
-    digest = sha256_file(path)
-    if digest is None:
-        raise OutputError(f"{path}: cannot read the previous dataset; check its permissions")
     return PreviousDataset(records, digest)
 
 
