@@ -1,6 +1,6 @@
 """Benchmark 2: parse throughput on generated pages of 1k, 10k and 100k rows.
 
-Our parser (`scraper.parse.parse_page`) beside `pandas.read_html(flavor="lxml")` and a bare
+Our parser (`scraper.parse.page.parse_page`) beside `pandas.read_html(flavor="lxml")` and a bare
 lxml loop (the floor). Each parser runs in a process of its own per page size (see
 `parse_worker.py`), warmed up on a small page first, then timed in-process.
 """

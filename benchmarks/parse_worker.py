@@ -20,8 +20,8 @@ _WHITESPACE = re.compile(r"\s+")
 
 
 def ours(html: str) -> int:
-    from scraper.parse import parse_page
-    from scraper.sources import Source
+    from scraper.model import Source
+    from scraper.parse.page import parse_page
 
     page = parse_page(html, Source("bench", "https://example.invalid/", None, "ios"))
     return len(page.records)

@@ -11,9 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-from scraper.export import render_csv, render_json
-from scraper.parse import merge_pages, parse_page
-from scraper.sources import Source
+from scraper.model import Source
+from scraper.parse.page import merge_pages, parse_page
+from scraper.publish.formats import render_csv, render_json
 
 
 def main() -> None:

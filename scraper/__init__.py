@@ -1,7 +1,7 @@
 """Turn the JMessage SDK error-code documentation pages into a versioned dataset.
 
 For consumers: `scraper.load(path=None)` returns the dataset's records and
-`scraper.lookup(code, platform=None, sdk=None)` the entries of one code (see `scraper.api`).
+`scraper.lookup(code, platform=None, sdk=None)` the entries of one code (see `scraper.consume.api`).
 They are imported on first use, so `import scraper` stays cheap.
 """
 
@@ -11,9 +11,9 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from scraper.api import load, lookup
+    from scraper.consume.api import load, lookup
     from scraper.errors import DatasetError, ScraperError
-    from scraper.records import Record
+    from scraper.model import Record
 
 __version__ = "0.1.0"
 # The project's home page, as pyproject.toml states it (a test keeps the two equal). A constant
@@ -22,9 +22,9 @@ PROJECT_URL = "https://github.com/jmessage-errorcodes/jmessage-errorcodes"
 __all__ = ["DatasetError", "Record", "ScraperError", "__version__", "load", "lookup"]
 
 _LAZY = {
-    "load": "scraper.api",
-    "lookup": "scraper.api",
-    "Record": "scraper.records",
+    "load": "scraper.consume.api",
+    "lookup": "scraper.consume.api",
+    "Record": "scraper.model",
     "DatasetError": "scraper.errors",
     "ScraperError": "scraper.errors",
 }

@@ -1,32 +1,31 @@
-"""The build pipeline: sources -> pages -> records, then `scraper.release` publishes them."""
+"""The build pipeline on one screen: sources -> pages -> records -> publish."""
 
 from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scraper.carry import Carried, carry_over
-from scraper.dataset import load_records
-from scraper.diff import Diff
+from scraper.consume.dataset import load_records
 from scraper.errors import BuildFailed, SourceError
-from scraper.export import JSON_NAME
-from scraper.guard import DEFAULT_MAX_SHRINK
 from scraper.memo import BuildMemo, is_current, memo_for
-from scraper.parse import ParsedPage, parse_page
-from scraper.publish import output_lock
-from scraper.read import Page, page_html, read_local
-from scraper.records import Record
-from scraper.sources import Source, select_sources
+from scraper.model import JSON_NAME, Record, Source
+from scraper.parse.page import ParsedPage, parse_page
+from scraper.publish.diff import Diff
+from scraper.publish.folder import output_lock
+from scraper.publish.guard import DEFAULT_MAX_SHRINK
+from scraper.publish.partial import Carried, carry_over
+from scraper.publish.release import Outcome, PublishOptions, release
+from scraper.report import Progress
+from scraper.sources.catalog import select_sources
+from scraper.sources.local import Page, page_html, read_local
 
 if TYPE_CHECKING:
-    from scraper.remote import RemoteOptions
-
-Progress = Callable[[str], None]
+    from scraper.sources.options import RemoteOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,21 +42,35 @@ class BuildOptions:
     now: datetime | None = None  # when the build ran (the change log's date); None: the clock
     strict: bool = False  # anomalies, duplicate keys and parse warnings fail the build
 
+    def publishing(self) -> PublishOptions:
+        return PublishOptions(
+            self.out_dir,
+            self.lock_timeout,
+            self.max_shrink,
+            self.allow_shrink,
+            self.now,
+            self.strict,
+        )
+
 
 @dataclass(slots=True)
 class BuildResult:
-    """What a build did: the records, each source's parse, which files it wrote, and the diff.
-
-    `changed` is true when the build wrote anything: new data, or completing an interrupted
-    build (then `diff` is empty).
-    """
+    """What a build did: the records, each source's parse, the outcome, the files and the diff."""
 
     records: list[Record]
     pages: list[ParsedPage]
-    changed: bool
+    outcome: Outcome
     written: list[str] = field(default_factory=list)
     diff: Diff = field(default_factory=lambda: Diff([], [], []))
-    inputs_unchanged: bool = False  # the pages were those of the last build: nothing was parsed
+
+    @property
+    def changed(self) -> bool:
+        """True when the build wrote anything: new data, or completing an interrupted build."""
+        return self.outcome.wrote
+
+    @property
+    def inputs_unchanged(self) -> bool:
+        return self.outcome is Outcome.INPUTS_UNCHANGED
 
 
 def run_build(options: BuildOptions, progress: Progress) -> BuildResult:
@@ -72,17 +85,17 @@ def run_build(options: BuildOptions, progress: Progress) -> BuildResult:
             if is_current(memo, options.out_dir):
                 report_unchanged(reads, progress)
                 records = load_records(options.out_dir / JSON_NAME)
-                return BuildResult(records, [], changed=False, inputs_unchanged=True)
+                return BuildResult(records, [], Outcome.INPUTS_UNCHANGED)
     pages = parse_sources(reads, progress, options.remote is not None)
     kept_entries: dict[str, dict[str, object]] = {}
     carried_from = None
     if carried is not None:
         pages, kept_entries = _with_carried(options, pages, carried, progress)
         carried_from = carried.dataset_sha256
-    # Imported here: a refresh whose inputs are unchanged stops above without loading it.
-    from scraper.release import release
-
-    return release(options, pages, kept_entries, progress, memo, carried_from=carried_from)
+    released = release(
+        options.publishing(), pages, kept_entries, progress, memo, carried_from=carried_from
+    )
+    return BuildResult(released.records, pages, released.outcome, released.written, released.diff)
 
 
 def _memo(options: BuildOptions, reads: list[_Read]) -> BuildMemo | None:
@@ -200,7 +213,7 @@ def _read_pages(
                 page = error
             yield _Read(source, page, time.perf_counter() - started)
         return
-    from scraper.fetch import fetch_pages  # imports httpx: only a live refresh pays for it
+    from scraper.sources.http import fetch_pages  # imports httpx: only a live refresh pays for it
 
     for source, fetched in fetch_pages(sources, remote, progress):
         if isinstance(fetched, SourceError):

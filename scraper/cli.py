@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING
 
 from scraper import __version__
 from scraper.errors import ScraperError
-from scraper.remote import add_remote_arguments, remote_options
+from scraper.sources.options import add_remote_arguments, remote_options
 
 if TYPE_CHECKING:
-    from scraper.records import Record
+    from scraper.model import Record
 
 DEFAULT_OUT = Path("output")
 
@@ -94,9 +94,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _run_build(args: argparse.Namespace) -> int:
     from scraper.build import BuildOptions, run_build
-    from scraper.diff import summary
-    from scraper.history import run_time
-    from scraper.sources import BUILTIN_SOURCES, OPTIONAL_SOURCES, include_sources, load_sources
+    from scraper.publish.diff import summary
+    from scraper.publish.history import run_time
+    from scraper.sources.catalog import (
+        BUILTIN_SOURCES,
+        OPTIONAL_SOURCES,
+        include_sources,
+        load_sources,
+    )
 
     sources = include_sources(
         load_sources(args.sources) if args.sources else BUILTIN_SOURCES + OPTIONAL_SOURCES,
@@ -182,8 +187,8 @@ def _add_lookup_command(commands: argparse._SubParsersAction[argparse.ArgumentPa
 def _run_lookup(args: argparse.Namespace) -> int:
     import json
 
+    from scraper.consume.lookup import describe, find, no_match_message
     from scraper.errors import ConfigError
-    from scraper.search import describe, find, no_match_message
 
     if not args.query.strip():
         raise ConfigError("lookup: the query is empty; give an error code (871302) or a word")
@@ -247,7 +252,7 @@ def _fraction(text: str) -> float:
 
 
 def _add_diff_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from scraper.diff import DIFF_FORMATS
+    from scraper.publish.diff import DIFF_FORMATS
 
     diff = commands.add_parser(
         "diff",
@@ -268,7 +273,7 @@ def _add_diff_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
 
 
 def _run_diff(args: argparse.Namespace) -> int:
-    from scraper.diff import compare, render
+    from scraper.publish.diff import compare, render
 
     old, old_sha256 = _read_dataset(args.old)
     new, new_sha256 = _read_dataset(args.new)
@@ -281,7 +286,7 @@ def _read_dataset(path: Path) -> tuple[list[Record], str]:
     """A dataset's records and sha256 from one read, so `<(git show REV:...)` works too."""
     import hashlib
 
-    from scraper.dataset import load_records, records_from_json
+    from scraper.consume.dataset import load_records, records_from_json
 
     try:
         data = path.read_bytes()

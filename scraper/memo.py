@@ -14,12 +14,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from scraper.publish import LOCK_NAME, TEMP_PREFIX, atomic_write
-from scraper.read import Page
+from scraper.files import LOCK_NAME, TEMP_PREFIX, atomic_write
+from scraper.sources.local import Page
 
 MEMO_FOLDER = "builds"
 _FORMAT = 1
@@ -88,10 +89,26 @@ def _output_digests(out_dir: Path) -> dict[str, str]:
     }
 
 
+# The libraries whose behaviour shapes the output: an upgrade of any of them must parse again.
+_OUTPUT_LIBRARIES = ("beautifulsoup4", "lxml", "markdown", "charset-normalizer")
+
+
 @functools.cache
 def _code_digest() -> str:
-    """A digest of the package's own code: a changed parser must parse again."""
+    """A digest of the package's code, Python's version and the versions of the libraries that
+    shape the output: a changed parser, renderer or interpreter must parse again."""
+    from importlib import metadata  # only a refresh with a cache needs it
+
     digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        name = path.relative_to(package).as_posix()
+        digest.update(name.encode("utf-8") + b"\0" + path.read_bytes())
+    digest.update(sys.version.encode("utf-8"))
+    for library in _OUTPUT_LIBRARIES:
+        try:
+            version = metadata.version(library)
+        except metadata.PackageNotFoundError:
+            version = "absent"
+        digest.update(f"\0{library}={version}".encode())
     return digest.hexdigest()

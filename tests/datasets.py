@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from scraper.build import BuildOptions, BuildResult, run_build
-from scraper.export import JSON_NAME, SQLITE_NAME, render_json, write_sqlite
-from scraper.records import Record
-from scraper.sources import BUILTIN_SOURCES
+from scraper.model import JSON_NAME, SQLITE_NAME, Record
+from scraper.publish.formats import render_json, write_sqlite
+from scraper.sources.catalog import BUILTIN_SOURCES
 
 
 def build_seeds(out_dir: Path) -> BuildResult:

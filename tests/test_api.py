@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 
 import scraper
-from scraper import api
-from scraper.export import JSON_NAME
-from scraper.records import Record
+from scraper.consume import api as api
+from scraper.model import JSON_NAME, Record
 from tests.conftest import PROJECT_ROOT
 from tests.datasets import build_seeds, record, write_dataset
 
@@ -154,7 +153,7 @@ def test_import_scraper_is_cheap() -> None:
 def test_lookup_stays_a_function_after_the_command_line_is_imported() -> None:
     # A submodule named `lookup` would replace the function as soon as it was imported.
     output = _run_python(
-        "import scraper.cli, scraper.search, scraper; print(callable(scraper.lookup))"
+        "import scraper.cli, scraper.consume.lookup, scraper; print(callable(scraper.lookup))"
     )
     assert output.strip() == "True"
 

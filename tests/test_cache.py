@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from scraper.cache import CacheEntry, CacheStore, cache_key, conditional_headers
+from scraper.sources.cache import CacheEntry, CacheStore, cache_key, conditional_headers
 
 URL = "https://docs.example.test/errorcodes/"
 BODY = b"<table><tr><th>Code</th></tr></table>"

@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
-from scraper.changelog import PREAMBLE, add_entry, entry
-from scraper.diff import compare
-from scraper.records import Record
+from scraper.model import Record
+from scraper.publish.changelog import PREAMBLE, add_entry, entry
+from scraper.publish.diff import compare
 
 LOGIN = Record("ios", "JMessage", 863004, "Not logged in", "未登录", "S", "ios", "u")
 RTC = Record("ios", "JMRTC", 871002, "the %@ operation", "当前状态", "R", "ios", "u")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from scraper.publish import sha256_file
+from scraper.files import sha256_file
 from tests.conftest import PROJECT_ROOT, CliResult, snapshot
 
 DATA_FILES = ("errorcodes.json", "errorcodes.csv", "errorcodes.sqlite", "manifest.json")

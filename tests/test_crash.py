@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from scraper.publish import TEMP_PREFIX
+from scraper.files import TEMP_PREFIX
 from tests.conftest import FIXTURES, PROJECT_ROOT, CliResult, snapshot
 
 EPOCH = "1740810600"

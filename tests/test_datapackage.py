@@ -12,11 +12,16 @@ from typing import Any
 import pytest
 from frictionless import validate
 
-from scraper.dataset import SCHEMA_VERSION
-from scraper.export import CSV_NAME, JSON_NAME, MANIFEST_NAME
-from scraper.records import RECORD_FIELDS
-from scraper.schema import DATAPACKAGE_NAME, SCHEMA_NAME
-from scraper.sources import BUILTIN_SOURCES
+from scraper.model import (
+    CSV_NAME,
+    DATAPACKAGE_NAME,
+    JSON_NAME,
+    MANIFEST_NAME,
+    RECORD_FIELDS,
+    SCHEMA_NAME,
+    SCHEMA_VERSION,
+)
+from scraper.sources.catalog import BUILTIN_SOURCES
 from tests.conftest import snapshot
 from tests.datasets import build_seeds
 

@@ -6,8 +6,8 @@ import codecs
 
 import pytest
 
-from scraper.decode import MAX_PAGE_BYTES, decode_page
 from scraper.errors import ReadError
+from scraper.sources.decode import MAX_PAGE_BYTES, decode_page
 
 PAGE = "<h2>JMessage iOS</h2><table><tr><td>871101</td><td>请求参数不合法，𠀀€</td></tr></table>"
 
@@ -89,7 +89,7 @@ def test_a_page_over_the_size_limit_is_refused_before_decoding() -> None:
 
 
 def test_a_pipe_table_right_after_a_line_of_text_is_still_a_table() -> None:
-    from scraper.read import render_markdown, separate_pipe_tables
+    from scraper.sources.local import render_markdown, separate_pipe_tables
 
     text = "Codes:\n| Code | Msg |\n|---|---|\n| 1 | a |\n"
     assert separate_pipe_tables(text) == "Codes:\n\n| Code | Msg |\n|---|---|\n| 1 | a |"

@@ -11,7 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scraper.diff import (
+from scraper.errors import DatasetError
+from scraper.files import sha256_file
+from scraper.model import Record
+from scraper.publish.diff import (
     Changed,
     Diff,
     FieldChange,
@@ -23,10 +26,7 @@ from scraper.diff import (
     render_text,
     summary,
 )
-from scraper.errors import DatasetError
-from scraper.export import render_json
-from scraper.publish import sha256_file
-from scraper.records import Record
+from scraper.publish.formats import render_json
 from tests.conftest import CliResult
 
 Run = Callable[..., CliResult]

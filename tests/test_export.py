@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from scraper.export import defuse_formula, render_csv, render_json, write_sqlite
-from scraper.records import RECORD_FIELDS, Record
+from scraper.model import RECORD_FIELDS, Record
+from scraper.publish.formats import defuse_formula, render_csv, render_json, write_sqlite
 
 RECORDS = [
     Record("android", "JMessage", 0, "Success", "成功", "JMessage Android", "android", "u#a"),

@@ -16,10 +16,10 @@ from pytest_httpx import HTTPXMock
 
 from scraper import __version__
 from scraper.errors import FetchError
-from scraper.fetch import Fetcher, fetch_pages
-from scraper.remote import RemoteOptions, project_url, user_agent
-from scraper.retry import RetryPolicy
-from scraper.sources import Source
+from scraper.model import Source
+from scraper.sources.http import Fetcher, fetch_pages
+from scraper.sources.options import RemoteOptions, project_url, user_agent
+from scraper.sources.retry import RetryPolicy
 
 URL = "https://docs.example.test/jmessage/client/im_errorcode_ios/"
 HTML = b"<html><body><h2>iOS</h2><table><tr><th>Code</th></tr></table></body></html>"

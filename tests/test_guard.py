@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from scraper.guard import Shrink, check, count_by_source, refusal
-from scraper.records import Record
+from scraper.model import Record
+from scraper.publish.guard import Shrink, check, count_by_source, refusal
 from tests.conftest import CliResult
 
 Run = Callable[..., CliResult]

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from scraper.diff import compare
 from scraper.errors import ConfigError, DatasetError
-from scraper.export import write_sqlite
-from scraper.history import (
+from scraper.model import Record
+from scraper.publish.diff import compare
+from scraper.publish.formats import write_sqlite
+from scraper.publish.history import (
     Run,
     change_rows,
     format_time,
@@ -21,7 +22,6 @@ from scraper.history import (
     run_time,
     write_history,
 )
-from scraper.records import Record
 
 LOGIN = Record("ios", "JMessage", 863004, "Not logged in", "未登录", "S", "ios", "u#s")
 RTC = Record("ios", "JMRTC", 871002, "the %@ operation", "当前状态", "R", "ios", "u#r")

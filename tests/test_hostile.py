@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from scraper.decode import MAX_PAGE_BYTES
 from scraper.errors import ParseError, ReadError, SourceError
-from scraper.parse import MAX_TABLE_CELLS, parse_page
-from scraper.read import Page, page_html, read_local, render_markdown
-from scraper.sources import Source
-from scraper.tables import MAX_COLUMNS, MAX_SPAN
+from scraper.model import Source
+from scraper.parse.page import MAX_TABLE_CELLS, parse_page
+from scraper.parse.tables import MAX_COLUMNS, MAX_SPAN
+from scraper.sources.decode import MAX_PAGE_BYTES
+from scraper.sources.local import Page, page_html, read_local, render_markdown
 from tests.conftest import PROJECT_ROOT, CliResult
 
 IOS = Source("ios", "https://docs.example/ios/", None, "ios")
@@ -39,7 +39,7 @@ CHILD = """
 import json, resource, sys
 sys.path.insert(0, sys.argv[2])
 from tests.test_hostile import IOS, hostile_page
-from scraper.parse import parse_page
+from scraper.parse.page import parse_page
 parsed = parse_page(hostile_page(sys.argv[1]), IOS)
 codes = [record.code for record, _ in parsed.records]
 print(json.dumps({"records": len(codes), "first": codes[0], "last": codes[-1],

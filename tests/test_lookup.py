@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from scraper import search
-from scraper.export import SQLITE_NAME
+from scraper.consume import lookup as search
+from scraper.model import SQLITE_NAME
 from tests.conftest import CliResult, snapshot
 from tests.datasets import build_seeds, record, write_dataset
 

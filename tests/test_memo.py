@@ -10,8 +10,8 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from scraper import memo
-from scraper.read import Page
-from scraper.sources import BUILTIN_SOURCES
+from scraper.sources.catalog import BUILTIN_SOURCES
+from scraper.sources.local import Page
 from tests.conftest import FIXTURES, SEEDS, CliResult, snapshot
 
 IOS, ANDROID = BUILTIN_SOURCES[0], BUILTIN_SOURCES[1]
@@ -27,7 +27,7 @@ Run = Callable[..., CliResult]
 
 @pytest.fixture(autouse=True)
 def no_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("scraper.fetch.pause", lambda seconds: None)
+    monkeypatch.setattr("scraper.sources.http.pause", lambda seconds: None)
 
 
 def serve(httpx_mock: HTTPXMock, *, not_modified: bool) -> None:

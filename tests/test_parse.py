@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 
 from scraper.errors import ParseError, SourceError
-from scraper.parse import ParsedPage, merge_pages, parse_page
-from scraper.read import render_markdown
-from scraper.records import Record
-from scraper.sources import Source
+from scraper.model import Record, Source
+from scraper.parse.page import ParsedPage, merge_pages, parse_page
+from scraper.sources.local import render_markdown
 
 IOS = Source("ios", "https://docs.example/ios/", None, "ios")
 TABLE_WITH_CODE_5 = "<table><tr><th>Code</th></tr><tr><td>5</td></tr></table>"

@@ -13,10 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scraper.errors import SourceError
-from scraper.parse import ParsedPage, parse_page
-from scraper.read import render_markdown
-from scraper.records import Record
-from scraper.sources import Source
+from scraper.model import Record, Source
+from scraper.parse.page import ParsedPage, parse_page
+from scraper.sources.local import render_markdown
 from scraper.text import normalise_text
 
 SOURCE = Source("prop", "https://docs.example/prop/", None, "ios")

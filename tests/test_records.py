@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from scraper.records import Columns, find_columns, parse_code, platform_for, sdk_for
+from scraper.model import parse_code
+from scraper.parse.rows import Columns, find_columns, platform_for, sdk_for
 
 
 @pytest.mark.parametrize(

@@ -18,8 +18,8 @@ import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 
-from scraper.remote import user_agent
-from scraper.sources import BUILTIN_SOURCES
+from scraper.sources.catalog import BUILTIN_SOURCES
+from scraper.sources.options import user_agent
 from tests.conftest import FIXTURES, PROJECT_ROOT, SEEDS, CliResult, snapshot
 
 IOS_URL = BUILTIN_SOURCES[0].url
@@ -37,7 +37,7 @@ Run = Callable[..., CliResult]
 def delays(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Waits between attempts are recorded instead of slept."""
     recorded: list[float] = []
-    monkeypatch.setattr("scraper.fetch.pause", recorded.append)
+    monkeypatch.setattr("scraper.sources.http.pause", recorded.append)
     return recorded
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from scraper.retry import RETRY_STATUSES, RetryPolicy, decide, parse_retry_after
+from scraper.sources.retry import RETRY_STATUSES, RetryPolicy, decide, parse_retry_after
 
 NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
 POLICY = RetryPolicy(retries=3, backoff=1.0, max_backoff=30.0, max_retry_after=60.0)

@@ -11,11 +11,17 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from scraper.dataset import SCHEMA_VERSION
-from scraper.export import JSON_NAME
-from scraper.records import RECORD_FIELDS, sdk_for
-from scraper.schema import FIELDS, SCHEMA_NAME, SDKS, json_schema, render_schema
-from scraper.sources import PLATFORMS
+from scraper.model import (
+    FIELDS,
+    JSON_NAME,
+    PLATFORMS,
+    RECORD_FIELDS,
+    SCHEMA_NAME,
+    SCHEMA_VERSION,
+    SDKS,
+)
+from scraper.parse.rows import sdk_for
+from scraper.publish.contract import json_schema, render_schema
 from tests.datasets import build_seeds
 
 Document = dict[str, Any]

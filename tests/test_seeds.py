@@ -7,10 +7,10 @@ from collections import Counter
 
 import pytest
 
-from scraper.parse import ParsedPage, merge_pages, parse_page
-from scraper.read import page_html, read_local
-from scraper.records import Record
-from scraper.sources import BUILTIN_SOURCES
+from scraper.model import Record
+from scraper.parse.page import ParsedPage, merge_pages, parse_page
+from scraper.sources.catalog import BUILTIN_SOURCES
+from scraper.sources.local import page_html, read_local
 from tests.conftest import SEEDS
 
 

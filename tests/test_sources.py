@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from scraper.errors import ConfigError
-from scraper.sources import BUILTIN_SOURCES, Source, load_sources, select_sources
+from scraper.model import Source
+from scraper.sources.catalog import BUILTIN_SOURCES, load_sources, select_sources
 from tests.conftest import SEEDS
 
 

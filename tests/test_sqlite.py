@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from scraper.export import SQLITE_NAME
+from scraper.model import SQLITE_NAME
 from tests.datasets import build_seeds, record, write_dataset
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scraper.tables import MAX_COLUMNS, Heading, RawRow, extract_tables
+from scraper.parse.tables import MAX_COLUMNS, Heading, RawRow, extract_tables
 
 
 def cells(html: str) -> list[tuple[str, ...]]:
@@ -130,6 +130,6 @@ def test_block_elements_inside_a_cell_separate_words() -> None:
 
 
 def test_cell_tags_are_counted_cheaply_for_the_size_limit() -> None:
-    from scraper.tables import count_cell_tags
+    from scraper.parse.tables import count_cell_tags
 
     assert count_cell_tags("<table><TR><td>1</td><th class=x>2</th></tr><tbody></table>") == 3

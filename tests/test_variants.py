@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from scraper.parse import merge_pages, parse_page
-from scraper.read import page_html, read_local
-from scraper.sources import Source
+from scraper.model import Source
+from scraper.parse.page import merge_pages, parse_page
+from scraper.sources.local import page_html, read_local
 from tests.conftest import FIXTURES, CliResult
 
 PAGES = FIXTURES / "pages"

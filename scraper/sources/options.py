@@ -1,6 +1,6 @@
 """Options of a live refresh (`build --remote`) and their command-line flags.
 
-Kept apart from `scraper.fetch` so the offline build never imports the HTTP library: the
+Kept apart from `scraper.sources.http` so the offline build never imports the HTTP library: the
 CLI reads these flags on every run, and start-up time is measured.
 """
 
@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from scraper import PROJECT_URL, __version__
 from scraper.errors import ConfigError
-from scraper.retry import RetryPolicy
+from scraper.sources.retry import RetryPolicy
 
 _T = TypeVar("_T")
 DEFAULT_CACHE_DIR = Path(".cache")

@@ -7,46 +7,80 @@ SQLite file with its history, the exports and the manifest are published, in tha
 
 from __future__ import annotations
 
+import enum
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from scraper import __version__
-from scraper.build import BuildOptions, BuildResult, Progress
-from scraper.changelog import CHANGELOG_NAME, add_entry, entry
-from scraper.dataset import load_dataset
-from scraper.diff import DIFF_NAME, compare
-from scraper.diff import render_json as render_diff
+from scraper.consume.dataset import load_dataset
 from scraper.errors import DatasetError, GuardError, OutputChanged, OutputError
-from scraper.export import (
-    CSV_NAME,
-    JSON_NAME,
-    SQLITE_NAME,
+from scraper.files import sha256_file, temporary_path
+from scraper.memo import BuildMemo, remember
+from scraper.model import CHANGELOG_NAME, CSV_NAME, DIFF_NAME, JSON_NAME, SQLITE_NAME, Record
+from scraper.parse.page import ParsedPage, check_strict, merge_pages
+from scraper.publish.changelog import add_entry, entry
+from scraper.publish.contract import contract_files
+from scraper.publish.diff import Diff, compare
+from scraper.publish.diff import render_json as render_diff
+from scraper.publish.folder import is_unchanged, output_lock, publish
+from scraper.publish.formats import (
     file_digest,
     render_csv,
     render_json,
     render_manifest,
     write_sqlite,
 )
-from scraper.guard import check, count_by_source, refusal
-from scraper.history import Run, write_history
-from scraper.memo import BuildMemo, remember
-from scraper.parse import ParsedPage, check_strict, merge_pages
-from scraper.publish import is_unchanged, output_lock, publish, sha256_file, temporary_path
-from scraper.records import Record
-from scraper.schema import contract_files
+from scraper.publish.guard import DEFAULT_MAX_SHRINK, check, count_by_source, refusal
+from scraper.publish.history import Run, write_history
+from scraper.report import Progress
+
+
+class Outcome(enum.Enum):
+    """What a build did to its output folder."""
+
+    PUBLISHED = "published"  # the data changed: new files written
+    COMPLETED = "completed"  # same data, files an interrupted build left old were written
+    UNCHANGED = "unchanged"  # parsed, same data as published: nothing written
+    INPUTS_UNCHANGED = "inputs unchanged"  # same pages as the last build: nothing parsed
+
+    @property
+    def wrote(self) -> bool:
+        return self in (Outcome.PUBLISHED, Outcome.COMPLETED)
+
+
+@dataclass(frozen=True, slots=True)
+class PublishOptions:
+    """What publishing needs to know of a build's options."""
+
+    out_dir: Path
+    lock_timeout: float = 60.0
+    max_shrink: float = DEFAULT_MAX_SHRINK  # refuse when a source loses more than this fraction
+    allow_shrink: bool = False
+    now: datetime | None = None  # when the build ran (the change log's date); None: the clock
+    strict: bool = False  # anomalies, duplicate keys and parse warnings fail the build
+
+
+@dataclass(slots=True)
+class Released:
+    """What publishing did: the records, the outcome, the files written and the diff."""
+
+    records: list[Record]
+    outcome: Outcome
+    written: list[str] = field(default_factory=list)
+    diff: Diff = field(default_factory=lambda: Diff([], [], []))
 
 
 def release(
-    options: BuildOptions,
+    options: PublishOptions,
     pages: list[ParsedPage],
     kept_entries: dict[str, dict[str, object]],
     progress: Progress,
     memo: BuildMemo | None,
     *,
     carried_from: str | None = None,
-) -> BuildResult:
+) -> Released:
     """Merge, guard, diff and publish the parsed pages; remember the inputs under the same lock.
 
     `carried_from` is the sha256 of the dataset that `--only` took the other sources' records
@@ -77,7 +111,7 @@ def release(
         if is_unchanged(options.out_dir, data_files):
             if memo is not None:
                 remember(memo, options.out_dir)
-            return BuildResult(records, pages, changed=False, diff=diff)
+            return Released(records, Outcome.UNCHANGED, diff=diff)
         run = None
         if not diff.is_empty:
             run = Run(
@@ -119,7 +153,8 @@ def release(
             sqlite_path.unlink(missing_ok=True)
         if memo is not None:
             remember(memo, options.out_dir)
-    return BuildResult(records, pages, changed=True, written=written, diff=diff)
+    outcome = Outcome.COMPLETED if diff.is_empty else Outcome.PUBLISHED
+    return Released(records, outcome, written, diff)
 
 
 def source_entry(page: ParsedPage) -> dict[str, object]:
@@ -164,7 +199,7 @@ def previous_dataset(out_dir: Path) -> PreviousDataset | None:
 def guard(
     previous: PreviousDataset | None,
     records: list[Record],
-    options: BuildOptions,
+    options: PublishOptions,
     progress: Progress,
 ) -> None:
     """Refuse to publish when a source shrank too much, unless `allow_shrink` says it is meant."""

@@ -13,9 +13,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Literal
 
-from scraper.decode import check_size, decode_page
 from scraper.errors import ReadError
-from scraper.sources import Source
+from scraper.model import Source
+from scraper.sources.decode import check_size, decode_page
 
 PageKind = Literal["markdown", "html"]
 MARKDOWN_SUFFIXES = {".md", ".markdown"}

@@ -11,13 +11,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from scraper.dataset import SCHEMA_VERSION
-from scraper.records import RECORD_FIELDS, Record
-
-JSON_NAME = "errorcodes.json"
-CSV_NAME = "errorcodes.csv"
-SQLITE_NAME = "errorcodes.sqlite"
-MANIFEST_NAME = "manifest.json"
+from scraper.model import RECORD_FIELDS, SCHEMA_VERSION, Record
 
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

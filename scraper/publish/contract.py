@@ -9,72 +9,26 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 from scraper import PROJECT_URL
-from scraper.dataset import SCHEMA_VERSION
-from scraper.export import CSV_NAME, JSON_NAME, dump_json
-from scraper.sources import PLATFORMS, Source
+from scraper.model import (
+    CSV_NAME,
+    DATAPACKAGE_NAME,
+    FIELDS,
+    JSON_NAME,
+    KEY_FIELDS,
+    SCHEMA_NAME,
+    SCHEMA_VERSION,
+    Field,
+    Source,
+)
+from scraper.publish.formats import dump_json
 
-SCHEMA_NAME = "errorcodes.schema.json"
-DATAPACKAGE_NAME = "datapackage.json"
-
-SDKS = ("JMessage", "JMRTC")
 SCHEMA_ID = (
     "https://raw.githubusercontent.com/jmessage-errorcodes/jmessage-errorcodes/main/output/"
     + SCHEMA_NAME
 )
 _DATAPACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
-_PRIMARY_KEY = ("platform", "sdk", "code")
-_FORMULA_NOTE = (
-    " In the CSV, a text starting with =, +, -, @, a tab or a carriage return has a leading ' "
-    "so that spreadsheets show it as text."
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Field:
-    """One record field: its type, what it means, and the values it may take."""
-
-    name: str
-    kind: str  # "string" or "integer", the same word in JSON Schema and Table Schema
-    description: str
-    enum: tuple[str, ...] = ()
-    non_empty: bool = False
-    csv_note: str = ""
-
-
-FIELDS: tuple[Field, ...] = (
-    Field(
-        "platform",
-        "string",
-        "The platform: from the section heading when it names one, else the source's default.",
-        enum=PLATFORMS,
-    ),
-    Field("sdk", "string", "JMRTC when the section heading names JMRTC, else JMessage.", SDKS),
-    Field("code", "integer", "The error code (0 means success; may be negative)."),
-    Field(
-        "message",
-        "string",
-        "The page's Error Message column as written there, whitespace-normalised (may be empty).",
-        csv_note=_FORMULA_NOTE,
-    ),
-    Field(
-        "description",
-        "string",
-        "The page's 说明 / description column as written there, whitespace-normalised "
-        "(may be empty).",
-        csv_note=_FORMULA_NOTE,
-    ),
-    Field(
-        "section",
-        "string",
-        "The heading the table sits under (empty when none precedes it).",
-        csv_note=_FORMULA_NOTE,
-    ),
-    Field("source", "string", "The id of the source page.", non_empty=True),
-    Field("url", "string", "The live page, plus #<heading id> when the heading has one."),
-)
 
 
 def json_schema() -> dict[str, object]:
@@ -126,7 +80,7 @@ def table_schema(*, csv: bool) -> dict[str, object]:
         "fields": [_table_field(field, csv=csv) for field in FIELDS],
         # An empty cell is an empty text, never a missing value: every field is always present.
         "missingValues": [],
-        "primaryKey": list(_PRIMARY_KEY),
+        "primaryKey": list(KEY_FIELDS),
     }
 
 

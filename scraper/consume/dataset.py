@@ -7,10 +7,9 @@ import json
 from pathlib import Path
 
 from scraper.errors import DatasetError
-from scraper.records import RECORD_FIELDS, Record
+from scraper.model import RECORD_FIELDS, SCHEMA_VERSION, TEXT_FIELDS, Record
 
-SCHEMA_VERSION = 1
-_TEXT_FIELDS = tuple(name for name in RECORD_FIELDS if name != "code")
+_TEXT_FIELDS = TEXT_FIELDS
 
 
 def load_records(path: Path) -> list[Record]:

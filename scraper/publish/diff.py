@@ -13,17 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from scraper.errors import DatasetError
-from scraper.export import dump_json
-from scraper.records import RECORD_FIELDS, Record
+from scraper.model import KEY_FIELDS, VALUE_FIELDS, Key, Record
+from scraper.publish.formats import dump_json
 
-DIFF_NAME = "diff.json"
 DIFF_SCHEMA_VERSION = 1
 DIFF_FORMATS = ("text", "markdown", "json")
-
-Key = tuple[str, str, int]
-KEY_FIELDS = ("platform", "sdk", "code")
-# Every field that is not part of the key can change; compared in the dataset's field order.
-VALUE_FIELDS = tuple(name for name in RECORD_FIELDS if name not in KEY_FIELDS)
 
 
 @dataclass(frozen=True, slots=True)

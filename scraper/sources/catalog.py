@@ -4,26 +4,15 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from scraper.errors import ConfigError
+from scraper.model import PLATFORMS, Source
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SEEDS = PROJECT_ROOT / "fixtures" / "seeds"
 DOCS_BASE = "https://docs.jiguang.cn/jmessage/client"
-PLATFORMS = ("ios", "android", "web", "windows", "server")
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    """One documentation page: its live `url`, an optional local copy and a default platform."""
-
-    id: str
-    url: str
-    path: Path | None
-    platform: str
-    enabled: bool = True
 
 
 BUILTIN_SOURCES: tuple[Source, ...] = (

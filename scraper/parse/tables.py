@@ -1,7 +1,7 @@
 """HTML to tables of cell texts, each under the headings before it.
 
 This stage knows nothing about error codes: it only turns markup into rows of normalised
-strings. Turning rows into records is `scraper.records`' job.
+strings. Turning rows into records is `scraper.parse.rows`' job.
 
 The document is parsed by BeautifulSoup on lxml, keeping only headings and tables (menus,
 scripts and footers are never built, which bounds memory by the size of the tables). It is

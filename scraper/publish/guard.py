@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from scraper.records import Record
+from scraper.model import Record
 
 DEFAULT_MAX_SHRINK = 0.2
 # Absorbs float error, so that losing exactly the allowed fraction (3 of 15 at 0.2) passes.

@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from scraper.decode import MAX_PAGE_BYTES, check_size, decode_page
 from scraper.errors import ParseError, StrictFailed
-from scraper.records import Anomaly, Origin, Record, SourceReport, records_from_tables
-from scraper.sources import Source
+from scraper.model import Record, Source
+from scraper.parse.rows import Anomaly, Origin, SourceReport, records_from_tables
+from scraper.sources.decode import MAX_PAGE_BYTES, check_size, decode_page
 
 if TYPE_CHECKING:
-    from scraper.tables import RawTable
+    from scraper.parse.tables import RawTable
 
 # About 150,000 rows of three cells: the parse tree of that many cells takes about 700 MB.
 MAX_TABLE_CELLS = 600_000
@@ -39,7 +39,7 @@ class ParsedPage:
 def parse_page(html: str | bytes, source: Source, *, where: str | None = None) -> ParsedPage:
     """Parse one page; a page without any error-code table is an error, never an empty success."""
     # Imported here so that a build which finds its inputs unchanged never loads BeautifulSoup.
-    from scraper.tables import count_cell_tags, extract_tables
+    from scraper.parse.tables import count_cell_tags, extract_tables
 
     label = where or source.id
     if isinstance(html, bytes):

@@ -16,11 +16,10 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from scraper.dataset import load_records
+from scraper.consume.dataset import load_records
+from scraper.consume.lookup import DEFAULT_DATA_DIR
 from scraper.errors import DatasetError
-from scraper.export import JSON_NAME
-from scraper.records import Record
-from scraper.search import DEFAULT_DATA_DIR
+from scraper.model import JSON_NAME, Record
 
 PathLike = str | os.PathLike[str]
 

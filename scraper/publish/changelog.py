@@ -12,9 +12,8 @@ import re
 from collections import Counter
 from datetime import date
 
-from scraper.diff import Diff, in_words, render_markdown
+from scraper.publish.diff import Diff, in_words, render_markdown
 
-CHANGELOG_NAME = "CHANGELOG.md"
 PREAMBLE = (
     "# Changes to the error-code dataset\n"
     "\n"

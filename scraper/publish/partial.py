@@ -10,12 +10,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from scraper.dataset import load_dataset
+from scraper.consume.dataset import load_dataset
 from scraper.errors import ConfigError, DatasetError
-from scraper.export import JSON_NAME, MANIFEST_NAME
-from scraper.parse import ParsedPage
-from scraper.records import Origin, SourceReport
-from scraper.sources import Source
+from scraper.model import JSON_NAME, MANIFEST_NAME, Source
+from scraper.parse.page import ParsedPage
+from scraper.parse.rows import Origin, SourceReport
 
 
 @dataclass(frozen=True, slots=True)

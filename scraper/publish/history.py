@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from scraper.diff import VALUE_FIELDS, Diff
 from scraper.errors import ConfigError, DatasetError
-from scraper.records import Record
+from scraper.model import VALUE_FIELDS, Record
+from scraper.publish.diff import Diff
 
 HISTORY_SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (

@@ -1,7 +1,7 @@
 """Fetching pages over HTTP: polite, bounded, retried, and conditional on the cache.
 
 The only module that imports httpx; every httpx exception is translated into `FetchError`
-here. What to retry lives in `scraper.retry`, what to cache in `scraper.cache`.
+here. What to retry lives in `scraper.sources.retry`, what to cache in `scraper.sources.cache`.
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from pathlib import PurePosixPath
 
 import httpx
 
-from scraper.cache import CacheEntry, CacheStore, conditional_headers
 from scraper.errors import FetchError, SourceError
-from scraper.read import MARKDOWN_SUFFIXES, Page, PageKind
-from scraper.remote import MAX_REDIRECTS, PER_HOST, RemoteOptions, user_agent
-from scraper.retry import RETRY_STATUSES, ErrorKind, decide
-from scraper.sources import Source
+from scraper.model import Source
+from scraper.sources.cache import CacheEntry, CacheStore, conditional_headers
+from scraper.sources.local import MARKDOWN_SUFFIXES, Page, PageKind
+from scraper.sources.options import MAX_REDIRECTS, PER_HOST, RemoteOptions, user_agent
+from scraper.sources.retry import RETRY_STATUSES, ErrorKind, decide
 
 ACCEPT = "text/html, application/xhtml+xml;q=0.9, text/markdown;q=0.8, text/plain;q=0.7"
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})

@@ -17,14 +17,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from scraper.dataset import SCHEMA_VERSION
 from scraper.errors import DatasetError
-from scraper.export import SQLITE_NAME
-from scraper.records import RECORD_FIELDS, Record, parse_code
-from scraper.sources import PROJECT_ROOT
+from scraper.model import RECORD_FIELDS, SCHEMA_VERSION, SQLITE_NAME, Record, parse_code
 
 # The committed dataset of the checkout this package runs from, wherever the command runs.
-DEFAULT_DATA_DIR = PROJECT_ROOT / "output"
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "output"
 TRIGRAM = 3  # the trigram tokenizer cannot match a word shorter than this
 _SQLITE_INT = range(-(2**63), 2**63)
 _COLUMNS = ", ".join(RECORD_FIELDS)

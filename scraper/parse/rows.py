@@ -6,12 +6,10 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from scraper.sources import Source
+from scraper.model import Record, Source, code_problem, parse_code
 
 if TYPE_CHECKING:  # only types: building records must not import the HTML parser
-    from scraper.tables import RawRow, RawTable
-
-RECORD_FIELDS = ("platform", "sdk", "code", "message", "description", "section", "source", "url")
+    from scraper.parse.tables import RawRow, RawTable
 
 # Header names, matched as substrings of the case-folded header text; the first column that
 # matches wins, and a cell is tried as code, then message, then description.
@@ -19,14 +17,6 @@ CODE_NAMES = ("code", "错误码", "错误代码", "返回码", "状态码")
 MESSAGE_NAMES = ("message", "msg", "错误信息", "错误消息", "提示信息")
 DESCRIPTION_NAMES = ("说明", "description", "instruction", "描述", "含义", "备注", "explanation")
 
-_CODE = re.compile(r"[+-]?\d+")
-_CODE_DIGITS_MAX = 19  # codes are stored as SQLite INTEGER, a signed 64-bit number
-# Characters that decorate a code cell without being part of it: zero-width spaces, the BOM,
-# Markdown emphasis and backticks left literal inside raw HTML; U+2212 is a minus sign.
-_CODE_NOISE = str.maketrans(
-    {" ": None, "\u200b": None, "\u200c": None, "\u200d": None, "\u2060": None, "\ufeff": None}
-    | {"*": None, "_": None, "`": None, "\u2212": "-"}
-)
 _HEADER_NOISE = str.maketrans({"*": None, "`": None, ":": None, "：": None})
 _PLATFORM_WORDS = (
     ("ios", "ios"),
@@ -45,27 +35,6 @@ _PLATFORM = re.compile(
 )
 _PLATFORM_BY_WORD = dict(_PLATFORM_WORDS)
 _SHOWN_CHARS = 80  # how much of a row a warning quotes
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class Record:
-    """One error code as one documentation page states it."""
-
-    platform: str
-    sdk: str
-    code: int
-    message: str
-    description: str
-    section: str
-    source: str
-    url: str
-
-    @property
-    def key(self) -> tuple[str, str, int]:
-        return (self.platform, self.sdk, self.code)
-
-    def as_dict(self) -> dict[str, str | int]:
-        return {name: getattr(self, name) for name in RECORD_FIELDS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,22 +108,6 @@ def platform_for(heading: str, default: str) -> str:
 
 def sdk_for(heading: str) -> str:
     return "JMRTC" if "jmrtc" in heading.casefold() else "JMessage"
-
-
-def parse_code(text: str) -> int | None:
-    """An integer code, possibly 0 or negative; None for anything else, or beyond 64 bits."""
-    compact = text.translate(_CODE_NOISE)
-    if not _CODE.fullmatch(compact) or len(compact.lstrip("+-")) > _CODE_DIGITS_MAX:
-        return None
-    value = int(compact)
-    return value if -(2**63) <= value < 2**63 else None
-
-
-def _code_problem(text: str) -> str:
-    compact = text.translate(_CODE_NOISE)
-    if _CODE.fullmatch(compact):
-        return "code out of range (more than a signed 64-bit integer)"
-    return "no integer code"
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,7 +246,7 @@ def _record_from_row(
                 context.section,
                 context.table,
                 number,
-                _code_problem(cell(columns.code)),
+                code_problem(cell(columns.code)),
                 " | ".join(row.cells),
             )
         )

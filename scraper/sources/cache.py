@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from scraper.publish import atomic_write
+from scraper.files import atomic_write
 
 _FORMAT = 1  # bump when the metadata layout changes; other versions are misses
 

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 
 from scraper.errors import LockTimeout, OutputError
-from scraper.export import MANIFEST_NAME
-
-LOCK_NAME = ".lock"
-TEMP_PREFIX = ".tmp-"
+from scraper.files import LOCK_NAME, TEMP_PREFIX, atomic_replace, atomic_write, sha256_file
+from scraper.model import MANIFEST_NAME
 
 
 @contextlib.contextmanager
@@ -63,56 +58,6 @@ def remove_stale_temporaries(out_dir: Path) -> None:
     for leftover in out_dir.glob(f"{TEMP_PREFIX}*"):
         with contextlib.suppress(OSError):
             leftover.unlink()
-
-
-def temporary_path(out_dir: Path, name: str) -> Path:
-    """A fresh, unused path in `out_dir` for building `name` before it is renamed into place."""
-    handle, raw = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{name}.", dir=out_dir)
-    os.close(handle)
-    path = Path(raw)
-    path.unlink()
-    return path
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, flush it to disk, then rename it into place."""
-    handle, raw = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name}.", dir=path.parent)
-    temporary = Path(raw)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        temporary.chmod(0o644)
-        temporary.replace(path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    _sync_folder(path.parent)
-
-
-def atomic_replace(built: Path, path: Path) -> None:
-    """Move a file built in the same folder into place atomically."""
-    with open(built, "rb") as stream:  # noqa: PTH123 - need the descriptor for fsync
-        os.fsync(stream.fileno())
-    built.chmod(0o644)
-    built.replace(path)
-    _sync_folder(path.parent)
-
-
-def _sync_folder(folder: Path) -> None:
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
-def sha256_file(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
 
 
 def is_unchanged(out_dir: Path, data_files: Mapping[str, bytes]) -> bool:
