@@ -15,10 +15,8 @@ if TYPE_CHECKING:
     from scraper.errors import DatasetError, ScraperError
     from scraper.model import Record
 
-__version__ = "0.1.0"
-# The project's home page, as pyproject.toml states it (a test keeps the two equal). A constant
-# rather than a package-metadata look-up, which costs more than a no-change refresh's own work.
-PROJECT_URL = "https://github.com/jmessage-errorcodes/jmessage-errorcodes"
+from scraper.about import VERSION as __version__
+
 __all__ = ["DatasetError", "Record", "ScraperError", "__version__", "load", "lookup"]
 
 _LAZY = {

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scraper import __version__
+from scraper.about import VERSION as __version__
 from scraper.errors import ScraperError
 from scraper.sources.options import add_remote_arguments, remote_options
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 
-from scraper import PROJECT_URL
+from scraper.about import PROJECT_URL
 from scraper.model import (
     CSV_NAME,
     DATAPACKAGE_NAME,

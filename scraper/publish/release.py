@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from scraper import __version__
+from scraper.about import VERSION as __version__
 from scraper.consume.dataset import load_dataset
 from scraper.errors import DatasetError, GuardError, OutputChanged, OutputError
 from scraper.files import sha256_file, temporary_path

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from scraper import PROJECT_URL, __version__
+from scraper.about import PROJECT_URL
+from scraper.about import VERSION as __version__
 from scraper.errors import ConfigError
 from scraper.sources.retry import RetryPolicy
 
