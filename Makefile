@@ -8,7 +8,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 BENCH_STAMP := $(VENV)/.installed-bench
 
 .DEFAULT_GOAL := all
-.PHONY: all dataset refresh test lint bench clean
+.PHONY: all dataset refresh test test-fast lint bench clean
 
 all: test lint
 
@@ -36,6 +36,10 @@ refresh: $(RUN_STAMP)
 
 test: $(DEV_STAMP)
 	$(BIN)/python -m pytest
+
+# The edit-test loop: everything but the tests marked slow.
+test-fast: $(DEV_STAMP)
+	$(BIN)/python -m pytest -m 'not slow'
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

@@ -16,6 +16,8 @@ import pytest
 
 from tests.conftest import FIXTURES, PROJECT_ROOT, SEEDS, snapshot
 
+pytestmark = pytest.mark.slow
+
 PAGES = {
     "/docs/ios/": ((FIXTURES / "http" / "im_errorcode_ios.html").read_bytes(), "text/html"),
     "/docs/android.md": ((SEEDS / "im_errorcode_android.md").read_bytes(), "text/markdown"),

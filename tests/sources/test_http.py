@@ -55,7 +55,7 @@ def test_user_agent_names_the_tool_its_version_and_the_project_url() -> None:
     import tomllib
 
     pyproject = tomllib.loads(
-        (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text(encoding="utf-8")
+        (Path(__file__).resolve().parents[2] / "pyproject.toml").read_text(encoding="utf-8")
     )
     homepage = pyproject["project"]["urls"]["Homepage"]
     assert project_url() == homepage
@@ -585,6 +585,7 @@ def _stream_huge(conn: socket.socket, stop: threading.Event) -> None:
         return
 
 
+@pytest.mark.slow
 def test_a_real_read_timeout(options: RemoteOptions, raw_server: tuple[str, list[str]]) -> None:
     base, seen = raw_server
     quick = Fetcher(

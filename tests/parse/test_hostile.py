@@ -38,7 +38,7 @@ def rows(count: int) -> str:
 CHILD = """
 import json, resource, sys
 sys.path.insert(0, sys.argv[2])
-from tests.test_hostile import IOS, hostile_page
+from tests.parse.test_hostile import IOS, hostile_page
 from scraper.parse.page import parse_page
 parsed = parse_page(hostile_page(sys.argv[1]), IOS)
 codes = [record.code for record, _ in parsed.records]
@@ -74,12 +74,14 @@ def run_child(name: str) -> dict[str, int]:
     return result
 
 
+@pytest.mark.slow
 def test_a_table_of_100000_rows_parses_whole_in_bounded_memory() -> None:
     result = run_child("100k-rows")
     assert (result["records"], result["first"], result["last"]) == (100_000, 800_000, 899_999)
     assert result["rss_mib"] < 700  # about 450 MiB: the parse tree of 300,000 cells
 
 
+@pytest.mark.slow
 def test_a_20_mib_page_gives_the_right_records_without_building_its_chrome() -> None:
     result = run_child("20MiB")
     assert (result["records"], result["first"], result["last"]) == (3, 800_000, 800_002)
@@ -137,6 +139,7 @@ def test_a_huge_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
     assert "the page is 32.0 MiB, more than the 32 MiB limit" in str(caught.value)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("html", "records"),
     [

@@ -30,6 +30,8 @@ import pytest
 from scraper.files import TEMP_PREFIX
 from tests.conftest import FIXTURES, PROJECT_ROOT, CliResult, snapshot
 
+pytestmark = pytest.mark.slow
+
 EPOCH = "1740810600"
 RANDOM_KILLS = 10
 TIME_BUDGET = 40.0  # seconds for the timed kills; the count above is the usual bound

@@ -18,6 +18,8 @@ from filelock import FileLock
 
 from tests.conftest import FIXTURES, PROJECT_ROOT, CliResult, snapshot
 
+pytestmark = pytest.mark.slow
+
 VERSIONS = FIXTURES / "versions"
 Run = Callable[..., CliResult]
 EPOCH = "1740810600"  # 2025-03-01T06:30:00Z
