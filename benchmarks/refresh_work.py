@@ -23,7 +23,7 @@ def main() -> None:
         parse_page(data, Source(f"page-{number:02d}", "http://127.0.0.1/", None, "ios"))
         for number, data in enumerate(pages)
     ]
-    records = merge_pages(parsed)
+    records = merge_pages(parsed).records
     render_json(records)
     render_csv(records)
     print(time.perf_counter() - started)

@@ -20,7 +20,7 @@ from scraper.publish.folder import output_lock
 from scraper.publish.guard import DEFAULT_MAX_SHRINK
 from scraper.publish.partial import Carried, carry_over
 from scraper.publish.release import Outcome, PublishOptions, release
-from scraper.report import Progress
+from scraper.report import Kind, Progress, Reporter
 from scraper.sources.catalog import select_sources
 from scraper.sources.local import Page, page_html, read_local
 
@@ -73,8 +73,12 @@ class BuildResult:
         return self.outcome is Outcome.INPUTS_UNCHANGED
 
 
-def run_build(options: BuildOptions, progress: Progress) -> BuildResult:
-    """Read and parse every source, then publish; any failed source means nothing is written."""
+def run_build(options: BuildOptions, report: Reporter | Progress) -> BuildResult:
+    """Read and parse every source, then publish; any failed source means nothing is written.
+
+    `report` hears progress and warnings as they happen (a plain callback gets every line).
+    """
+    progress = report if isinstance(report, Reporter) else Reporter(report)
     selected, carried = plan_sources(options)
     # Fetched pages arrive as they complete; everything after works in source order.
     arrived = {read.source.id: read for read in _read_pages(selected, progress, options.remote)}
@@ -95,7 +99,9 @@ def run_build(options: BuildOptions, progress: Progress) -> BuildResult:
     released = release(
         options.publishing(), pages, kept_entries, progress, memo, carried_from=carried_from
     )
-    return BuildResult(released.records, pages, released.outcome, released.written, released.diff)
+    return BuildResult(
+        released.records, released.pages, released.outcome, released.written, released.diff
+    )
 
 
 def _memo(options: BuildOptions, reads: list[_Read]) -> BuildMemo | None:
@@ -123,7 +129,7 @@ def plan_sources(options: BuildOptions) -> tuple[tuple[Source, ...], Carried | N
 
 
 def _with_carried(
-    options: BuildOptions, fresh: list[ParsedPage], carried: Carried, progress: Progress
+    options: BuildOptions, fresh: list[ParsedPage], carried: Carried, progress: Reporter
 ) -> tuple[list[ParsedPage], dict[str, dict[str, object]]]:
     """The fresh pages and the carried ones in source order, and the carried manifest entries."""
     for page in carried.pages.values():
@@ -145,7 +151,7 @@ class _Read:
     attempts: int = 1
 
 
-def parse_sources(reads: list[_Read], progress: Progress, remote: bool) -> list[ParsedPage]:
+def parse_sources(reads: list[_Read], progress: Reporter, remote: bool) -> list[ParsedPage]:
     """Parse each page that was read; collect every failure, so all are reported."""
     sources = [read.source for read in reads]
     parsed_by_id: dict[str, ParsedPage] = {}
@@ -168,6 +174,7 @@ def parse_sources(reads: list[_Read], progress: Progress, remote: bool) -> list[
         counts["not modified" if page.provenance.get("not_modified") else "fetched"] += 1
         counts["retried"] += read.attempts > 1
         progress(_source_line(parsed, page, seconds, read.attempts))
+    progress.count("pages.parsed", len(parsed_by_id))
     if remote:
         _refresh_summary(len(sources), counts, progress)
     if errors:
@@ -175,7 +182,7 @@ def parse_sources(reads: list[_Read], progress: Progress, remote: bool) -> list[
     return [parsed_by_id[s.id] for s in sources]
 
 
-def report_unchanged(reads: list[_Read], progress: Progress) -> None:
+def report_unchanged(reads: list[_Read], progress: Reporter) -> None:
     """Progress for a refresh whose pages are the ones the last build already published."""
     counts: Counter[str] = Counter()
     for read in reads:
@@ -190,7 +197,9 @@ def report_unchanged(reads: list[_Read], progress: Progress) -> None:
     progress("inputs unchanged since the last build: nothing parsed")
 
 
-def _refresh_summary(sources: int, counts: Counter[str], progress: Progress) -> None:
+def _refresh_summary(sources: int, counts: Counter[str], progress: Reporter) -> None:
+    for name in _COUNTERS:
+        progress.count(f"pages.{name.replace(' ', '_')}", counts[name])
     progress(
         f"refresh: {sources} source(s): "
         + ", ".join(f"{counts[name]} {name}" for name in _COUNTERS)
@@ -201,7 +210,7 @@ _COUNTERS = ("fetched", "not modified", "retried", "failed")
 
 
 def _read_pages(
-    sources: tuple[Source, ...], progress: Progress, remote: RemoteOptions | None
+    sources: tuple[Source, ...], progress: Reporter, remote: RemoteOptions | None
 ) -> Iterator[_Read]:
     """Local copies one by one, or fetched pages as each completes (fetched concurrently)."""
     if remote is None:
@@ -215,7 +224,7 @@ def _read_pages(
         return
     from scraper.sources.http import fetch_pages  # imports httpx: only a live refresh pays for it
 
-    for source, fetched in fetch_pages(sources, remote, progress):
+    for source, fetched in fetch_pages(sources, remote, progress.warner(Kind.CACHE)):
         if isinstance(fetched, SourceError):
             yield _Read(source, fetched, 0.0)
         else:

@@ -96,6 +96,7 @@ def _run_build(args: argparse.Namespace) -> int:
     from scraper.build import BuildOptions, run_build
     from scraper.publish.diff import summary
     from scraper.publish.history import run_time
+    from scraper.report import Reporter
     from scraper.sources.catalog import (
         BUILTIN_SOURCES,
         OPTIONAL_SOURCES,
@@ -119,7 +120,7 @@ def _run_build(args: argparse.Namespace) -> int:
         now=run_time(os.environ),
         strict=args.strict,
     )
-    result = run_build(options, _stderr)
+    result = run_build(options, Reporter(_stderr))
     for page in result.pages:
         for anomaly in page.report.anomalies + page.report.duplicates:
             _stderr(f"warning: {anomaly.describe()}")

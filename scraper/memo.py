@@ -95,20 +95,26 @@ _OUTPUT_LIBRARIES = ("beautifulsoup4", "lxml", "markdown", "charset-normalizer")
 
 @functools.cache
 def _code_digest() -> str:
-    """A digest of the package's code, Python's version and the versions of the libraries that
-    shape the output: a changed parser, renderer or interpreter must parse again."""
+    """The fingerprint of the code running now: this package, Python, the output libraries."""
     from importlib import metadata  # only a refresh with a cache needs it
 
-    digest = hashlib.sha256()
-    package = Path(__file__).resolve().parent
-    for path in sorted(package.rglob("*.py")):
-        name = path.relative_to(package).as_posix()
-        digest.update(name.encode("utf-8") + b"\0" + path.read_bytes())
-    digest.update(sys.version.encode("utf-8"))
+    versions = {}
     for library in _OUTPUT_LIBRARIES:
         try:
-            version = metadata.version(library)
+            versions[library] = metadata.version(library)
         except metadata.PackageNotFoundError:
-            version = "absent"
-        digest.update(f"\0{library}={version}".encode())
+            versions[library] = "absent"
+    return fingerprint(Path(__file__).resolve().parent, versions, sys.version)
+
+
+def fingerprint(package: Path, versions: dict[str, str], python: str) -> str:
+    """A digest of every module of `package` (sub-packages included), the Python version and
+    the library versions: a changed parser, renderer or interpreter must parse again."""
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        name = path.relative_to(package).as_posix()
+        digest.update(name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    digest.update(python.encode("utf-8"))
+    for library in sorted(versions):
+        digest.update(f"\0{library}={versions[library]}".encode())
     return digest.hexdigest()

@@ -16,7 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from scraper.build import BuildOptions, run_build
+from scraper.model import MANIFEST_NAME, Source
+from scraper.publish.release import Outcome
 from tests.conftest import FIXTURES, CliResult, snapshot
+from tests.datasets import build_seeds
 
 VERSIONS = FIXTURES / "versions"
 EPOCH = "1740810600"  # 2025-03-01T06:30:00Z
@@ -345,3 +349,28 @@ def test_completing_an_interrupted_build_adds_no_entry_but_exits_1(built: Site) 
     assert "no data change" in result.stderr.splitlines()
     assert (built.out / "errorcodes.csv").is_file()
     assert (built.changelog(), built.query("SELECT * FROM runs")) == (log, runs)
+
+
+def test_the_outcome_of_each_kind_of_build(tmp_output: Path, seed_copies: Path) -> None:
+    sources = (
+        Source("ios", "https://docs.example/ios/", seed_copies / "im_errorcode_ios.md", "ios"),
+    )
+    options = BuildOptions(sources=sources, out_dir=tmp_output)
+    first = run_build(options, lambda _line: None)
+    assert (first.outcome, first.changed, first.inputs_unchanged) == (
+        Outcome.PUBLISHED,
+        True,
+        False,
+    )
+    again = run_build(options, lambda _line: None)
+    assert (again.outcome, again.changed, again.written) == (Outcome.UNCHANGED, False, [])
+    (tmp_output / MANIFEST_NAME).unlink()  # as a build killed before its last step leaves it
+    completed = run_build(options, lambda _line: None)
+    assert (completed.outcome, completed.changed) == (Outcome.COMPLETED, True)
+    assert completed.diff.is_empty
+
+
+def test_the_manifest_keeps_the_runs_counters(tmp_output: Path) -> None:
+    build_seeds(tmp_output)
+    manifest = json.loads((tmp_output / MANIFEST_NAME).read_text("utf-8"))
+    assert manifest["run"] == {"pages.parsed": 2}

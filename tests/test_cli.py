@@ -223,3 +223,39 @@ def test_module_entry_point_runs_without_traceback(tmp_path: Path) -> None:
     )
     assert missing.returncode == 2
     assert missing.stderr == f"error: {tmp_path / 'nope.toml'}: sources file not found\n"
+
+
+def _damage_history_and_change_a_message(seed_copies: Path, out: Path) -> None:
+    (out / "errorcodes.sqlite").write_bytes(b"not a database")
+    page = seed_copies / "im_errorcode_android.md"
+    page.write_text(
+        page.read_text("utf-8").replace("Invalid request parameters", "Invalid parameters"),
+        encoding="utf-8",
+    )
+
+
+def test_strict_fails_on_a_history_warning_and_writes_nothing(
+    run_cli: Run, seed_copies: Path, tmp_output: Path
+) -> None:
+    config = sources_file(seed_copies, {"android": ("im_errorcode_android.md", "android")})
+    assert run_cli("build", "--sources", config, "--out", tmp_output).exit_code == 0
+    _damage_history_and_change_a_message(seed_copies, tmp_output)
+    before = snapshot(tmp_output)
+    result = run_cli("build", "--sources", config, "--out", tmp_output, "--strict")
+    assert result.exit_code == 3
+    assert "--strict: 1 problem(s) in the sources, so nothing was written" in result.stderr
+    assert "the history starts again with this build" in result.stderr
+    assert snapshot(tmp_output) == before
+
+
+def test_without_strict_a_history_warning_is_counted_in_the_manifest(
+    run_cli: Run, seed_copies: Path, tmp_output: Path
+) -> None:
+    config = sources_file(seed_copies, {"android": ("im_errorcode_android.md", "android")})
+    assert run_cli("build", "--sources", config, "--out", tmp_output).exit_code == 0
+    _damage_history_and_change_a_message(seed_copies, tmp_output)
+    result = run_cli("build", "--sources", config, "--out", tmp_output)
+    assert result.exit_code == 0
+    assert "warning: " in result.stderr
+    manifest = json.loads((tmp_output / "manifest.json").read_bytes())
+    assert manifest["run"] == {"pages.parsed": 1, "warnings.history": 1}

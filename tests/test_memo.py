@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 from typing import NoReturn
 
@@ -175,3 +177,47 @@ def test_any_change_of_inputs_or_outputs_is_not_current(
         (out / "errorcodes.json").unlink()
     assert candidate.path == built.path
     assert not memo.is_current(candidate, out)
+
+
+def _package(folder: Path) -> Path:
+    (folder / "parse").mkdir(parents=True)
+    (folder / "__init__.py").write_text("")
+    (folder / "parse" / "tables.py").write_text("CELLS = 1\n")
+    return folder
+
+
+VERSIONS = {"beautifulsoup4": "4.13.4", "lxml": "6.0.0", "markdown": "3.8"}
+
+
+def test_the_fingerprint_changes_with_a_module_in_a_sub_package(tmp_path: Path) -> None:
+    package = _package(tmp_path / "scraper")
+    before = memo.fingerprint(package, VERSIONS, "3.11.7")
+    assert memo.fingerprint(package, VERSIONS, "3.11.7") == before
+    (package / "parse" / "tables.py").write_text("CELLS = 2\n")
+    assert memo.fingerprint(package, VERSIONS, "3.11.7") != before
+
+
+@pytest.mark.parametrize(
+    ("versions", "python"),
+    [
+        ({**VERSIONS, "lxml": "6.0.1"}, "3.11.7"),
+        ({**VERSIONS, "beautifulsoup4": "4.14.0"}, "3.11.7"),
+        ({**VERSIONS, "markdown": "absent"}, "3.11.7"),
+        (VERSIONS, "3.12.1"),
+    ],
+    ids=["lxml", "beautifulsoup4", "markdown", "python"],
+)
+def test_the_fingerprint_changes_with_a_library_or_python_upgrade(
+    tmp_path: Path, versions: dict[str, str], python: str
+) -> None:
+    package = _package(tmp_path / "scraper")
+    assert memo.fingerprint(package, versions, python) != memo.fingerprint(
+        package, VERSIONS, "3.11.7"
+    )
+
+
+def test_the_running_code_is_fingerprinted_with_the_installed_output_libraries() -> None:
+    assert {"lxml", "beautifulsoup4", "markdown"} <= set(memo._OUTPUT_LIBRARIES)
+    versions = {name: metadata.version(name) for name in memo._OUTPUT_LIBRARIES}
+    package = Path(memo.__file__).resolve().parent
+    assert memo._code_digest() == memo.fingerprint(package, versions, sys.version)

@@ -7,7 +7,7 @@ nothing else escapes it for any input.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from scraper.errors import ParseError, StrictFailed
@@ -24,7 +24,7 @@ _EXPECTED = "expected a <table> whose header row has a 'Code' or '错误码' col
 _TABLES_SHOWN = 5
 _PROBLEMS_SHOWN = 10
 
-__all__ = ["MAX_PAGE_BYTES", "MAX_TABLE_CELLS", "ParsedPage", "merge_pages", "parse_page"]
+__all__ = ["MAX_PAGE_BYTES", "MAX_TABLE_CELLS", "Merged", "ParsedPage", "merge_pages", "parse_page"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,16 +82,32 @@ def _no_table_message(label: str, tables: list[RawTable], report: SourceReport) 
     return f"{head}); looked in {len(tables)} table(s): {'; '.join(seen)}{more}{warnings}"
 
 
-def merge_pages(pages: list[ParsedPage]) -> list[Record]:
-    """All records sorted by key; a key seen before keeps its first row, the rest are reported."""
+@dataclass(frozen=True, slots=True)
+class Merged:
+    """The records of several pages sorted by key, and the rows whose key was seen before.
+
+    `pages` are the pages given, each with its own duplicates in its report (copies: the
+    pages given are left as they were).
+    """
+
+    records: list[Record]
+    duplicates: list[Anomaly]
+    pages: list[ParsedPage]
+
+
+def merge_pages(pages: list[ParsedPage]) -> Merged:
+    """All records sorted by key; a key seen before keeps its first row, the rest are returned."""
     kept: dict[tuple[str, str, int], Record] = {}
+    duplicates: list[Anomaly] = []
+    reported: list[ParsedPage] = []
     for page in pages:
+        own: list[Anomaly] = []
         for record, origin in page.records:
             first = kept.get(record.key)
             if first is None:
                 kept[record.key] = record
                 continue
-            page.report.duplicates.append(
+            own.append(
                 Anomaly(
                     record.source,
                     record.section,
@@ -102,7 +118,10 @@ def merge_pages(pages: list[ParsedPage]) -> list[Record]:
                     f"{record.code} | {record.message} | {record.description}",
                 )
             )
-    return [kept[key] for key in sorted(kept)]
+        duplicates.extend(own)
+        report = replace(page.report, duplicates=[*page.report.duplicates, *own])
+        reported.append(replace(page, report=report))
+    return Merged([kept[key] for key in sorted(kept)], duplicates, reported)
 
 
 def strict_problems(pages: list[ParsedPage]) -> list[str]:
@@ -115,12 +134,13 @@ def strict_problems(pages: list[ParsedPage]) -> list[str]:
     return problems
 
 
-def check_strict(pages: list[ParsedPage]) -> None:
-    """For `--strict`: raise StrictFailed when any page had anomalies, duplicates or warnings.
+def check_strict(pages: list[ParsedPage], others: list[str] | None = None) -> None:
+    """For `--strict`: raise StrictFailed when any page had anomalies, duplicates or warnings,
+    or when `others` (the run's other warnings that concern the data) is not empty.
 
-    Call it after `merge_pages`, which is where duplicate keys across pages are found.
+    Call it with the pages `merge_pages` returned, which hold the duplicate keys across pages.
     """
-    problems = strict_problems(pages)
+    problems = strict_problems(pages) + (others or [])
     if not problems:
         return
     shown = "\n  ".join(problems[:_PROBLEMS_SHOWN])

@@ -109,8 +109,10 @@ def render_manifest(
     records: list[Record],
     exports: Mapping[str, Mapping[str, object]],
     tool_version: str,
+    counters: Mapping[str, int] | None = None,
 ) -> bytes:
-    """Provenance of the build: one entry per source, totals, and a digest of every export."""
+    """Provenance of the build: one entry per source, totals, the run's counters (pages
+    fetched, 304s, retries, warnings by kind) and a digest of every export."""
     per_group = Counter(f"{record.platform}/{record.sdk}" for record in records)
     totals = {
         "records": len(records),
@@ -125,6 +127,7 @@ def render_manifest(
             "tool": {"name": "jmessage-errorcodes", "version": tool_version},
             "sources": sources,
             "totals": totals,
+            "run": dict(sorted((counters or {}).items())),
             "exports": {name: dict(exports[name]) for name in sorted(exports)},
         }
     )

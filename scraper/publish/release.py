@@ -34,7 +34,7 @@ from scraper.publish.formats import (
 )
 from scraper.publish.guard import DEFAULT_MAX_SHRINK, check, count_by_source, refusal
 from scraper.publish.history import Run, write_history
-from scraper.report import Progress
+from scraper.report import Kind, Reporter
 
 
 class Outcome(enum.Enum):
@@ -67,6 +67,7 @@ class Released:
     """What publishing did: the records, the outcome, the files written and the diff."""
 
     records: list[Record]
+    pages: list[ParsedPage]  # the pages published, each report holding its duplicate keys
     outcome: Outcome
     written: list[str] = field(default_factory=list)
     diff: Diff = field(default_factory=lambda: Diff([], [], []))
@@ -76,7 +77,7 @@ def release(
     options: PublishOptions,
     pages: list[ParsedPage],
     kept_entries: dict[str, dict[str, object]],
-    progress: Progress,
+    progress: Reporter,
     memo: BuildMemo | None,
     *,
     carried_from: str | None = None,
@@ -87,9 +88,10 @@ def release(
     from, before the lock: if another build has published since, those records may be stale,
     so nothing is published.
     """
-    records = merge_pages(pages)
+    merged = merge_pages(pages)
+    records, pages = merged.records, merged.pages
     if options.strict:
-        check_strict(pages)
+        check_strict(pages, _data_warnings(progress))
     json_bytes = render_json(records)
     csv_bytes = render_csv(records)
     with output_lock(options.out_dir, options.lock_timeout, progress):
@@ -111,7 +113,7 @@ def release(
         if is_unchanged(options.out_dir, data_files):
             if memo is not None:
                 remember(memo, options.out_dir)
-            return Released(records, Outcome.UNCHANGED, diff=diff)
+            return Released(records, pages, Outcome.UNCHANGED, diff=diff)
         run = None
         if not diff.is_empty:
             run = Run(
@@ -130,8 +132,11 @@ def release(
                 previous=options.out_dir / SQLITE_NAME,
                 previous_sha256=previous.sha256 if previous else None,
                 run=run,
-                warn=progress,
+                warn=progress.warner(Kind.HISTORY),
             )
+            if options.strict:  # the history's warning concerns the data too
+                check_strict(pages, _data_warnings(progress))
+            _count_page_warnings(pages, progress)
             digests = {name: file_digest(data) for name, data in data_files.items()}
             digests[SQLITE_NAME] = {
                 "sha256": sha256_file(sqlite_path),
@@ -146,6 +151,7 @@ def release(
                     records,
                     digests,
                     __version__,
+                    progress.counters,
                 ),
                 leading=notes,
             )
@@ -154,7 +160,22 @@ def release(
         if memo is not None:
             remember(memo, options.out_dir)
     outcome = Outcome.COMPLETED if diff.is_empty else Outcome.PUBLISHED
-    return Released(records, outcome, written, diff)
+    return Released(records, pages, outcome, written, diff)
+
+
+def _count_page_warnings(pages: list[ParsedPage], progress: Reporter) -> None:
+    """The pages' own findings, counted by kind beside the run's other warnings."""
+    for kind, count in (
+        (Kind.ANOMALY, sum(len(page.report.anomalies) for page in pages)),
+        (Kind.DUPLICATE, sum(len(page.report.duplicates) for page in pages)),
+        (Kind.PARSE, sum(len(page.report.warnings) for page in pages)),
+    ):
+        if count:
+            progress.count(f"warnings.{kind.value}", count)
+
+
+def _data_warnings(progress: Reporter) -> list[str]:
+    return [finding.text for finding in progress.data_findings()]
 
 
 def source_entry(page: ParsedPage) -> dict[str, object]:
@@ -200,7 +221,7 @@ def guard(
     previous: PreviousDataset | None,
     records: list[Record],
     options: PublishOptions,
-    progress: Progress,
+    progress: Reporter,
 ) -> None:
     """Refuse to publish when a source shrank too much, unless `allow_shrink` says it is meant."""
     if previous is None:
@@ -210,8 +231,9 @@ def guard(
     if shrinks and not options.allow_shrink:
         raise GuardError(refusal(shrinks, options.max_shrink))
     for shrink in shrinks:
-        progress(
-            f"warning: {shrink.describe(options.max_shrink)}; publishing anyway (--allow-shrink)"
+        progress.warn(
+            Kind.GUARD,
+            f"{shrink.describe(options.max_shrink)}; publishing anyway (--allow-shrink)",
         )
 
 

@@ -204,10 +204,12 @@ def test_duplicate_keys_keep_the_first_and_are_reported() -> None:
             "<tr><td>1</td><td>first</td><td>a</td></tr><tr><td>1</td><td>second</td><td>b</td></tr>"
         )
     )
-    records = merge_pages([first])
-    assert [(record.code, record.message) for record in records] == [(1, "first")]
-    assert len(first.report.duplicates) == 1
-    duplicate = first.report.duplicates[0]
+    merged = merge_pages([first])
+    assert [(record.code, record.message) for record in merged.records] == [(1, "first")]
+    assert first.report.duplicates == []  # the page given is left as it was
+    assert merged.pages[0].report.duplicates == merged.duplicates
+    assert len(merged.duplicates) == 1
+    duplicate = merged.duplicates[0]
     assert duplicate.row == 3
     assert (
         "duplicate key ios/JMessage/1, first seen in ios (JMessage iOS); kept the first"
@@ -224,7 +226,7 @@ def test_merge_sorts_by_platform_sdk_code_and_keeps_different_sdks_apart() -> No
         "<h2>JMessage Android</h2><table><tr><th>Code</th></tr><tr><td>0</td></tr></table>",
         ANDROID,
     )
-    keys = [record.key for record in merge_pages([ios, android])]
+    keys = [record.key for record in merge_pages([ios, android]).records]
     assert keys == [
         ("android", "JMRTC", 0),
         ("android", "JMessage", 0),

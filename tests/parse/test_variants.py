@@ -33,8 +33,7 @@ def test_variant_parses_to_its_expected_records(page: Path) -> None:
     expected = json.loads(page.with_name(f"{page.stem}.expected.json").read_text("utf-8"))
     source = source_for(page, expected["platform"])
     parsed = parse_page(page_html(read_local(source)), source)
-    merge_pages([parsed])
-    report = parsed.report
+    report = merge_pages([parsed]).pages[0].report
     assert [record.as_dict() for record, _ in parsed.records] == expected["records"]
     assert (report.tables, report.blank_rows) == (expected["tables"], expected["blank_rows"])
     assert [anomaly.describe() for anomaly in report.anomalies] == expected["anomalies"]

@@ -22,7 +22,7 @@ def seed_pages() -> list[ParsedPage]:
 @pytest.fixture(scope="module")
 def seed_records(seed_pages: list[ParsedPage]) -> dict[int, list[Record]]:
     by_code: dict[int, list[Record]] = {}
-    for record in merge_pages(seed_pages):
+    for record in merge_pages(seed_pages).records:
         by_code.setdefault(record.code, []).append(record)
     return by_code
 
@@ -39,7 +39,7 @@ def test_seed_fixtures_are_the_pages_as_received() -> None:
 
 
 def test_seeds_give_73_records_by_section(seed_pages: list[ParsedPage]) -> None:
-    records = merge_pages(seed_pages)
+    records = merge_pages(seed_pages).records
     assert Counter(record.section for record in records) == {
         "JMessage iOS": 33,
         "JMRTC iOS": 8,
