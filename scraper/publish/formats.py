@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from scraper.model import RECORD_FIELDS, SCHEMA_VERSION, Record
+from scraper.model import FIELDS, KEY_FIELDS, RECORD_FIELDS, SCHEMA_VERSION, Record
 
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -47,21 +47,13 @@ def defuse_formula(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
-SQLITE_SCHEMA = """
+_SQLITE_SCHEMA = """
 CREATE TABLE meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
 CREATE TABLE error_codes (
-    platform TEXT NOT NULL,
-    sdk TEXT NOT NULL,
-    code INTEGER NOT NULL,
-    message TEXT NOT NULL,
-    description TEXT NOT NULL,
-    section TEXT NOT NULL,
-    source TEXT NOT NULL,
-    url TEXT NOT NULL,
-    PRIMARY KEY (platform, sdk, code)
+{columns}
 );
 CREATE INDEX error_codes_code ON error_codes (code);
 -- External-content FTS5 table named <table>_fts, as Datasette and sqlite-utils expect; they
@@ -79,6 +71,16 @@ CREATE VIEW platforms_by_code AS
     FROM (SELECT code, platform, sdk FROM error_codes ORDER BY code, platform, sdk)
     GROUP BY code ORDER BY code;
 """
+_SQL_TYPES = {"string": "TEXT", "integer": "INTEGER"}
+# The table's columns are the record's fields, in order, with its key as the primary key.
+SQLITE_SCHEMA = _SQLITE_SCHEMA.replace(
+    "{columns}",
+    ",\n".join(
+        [f"    {item.name} {_SQL_TYPES[item.kind]} NOT NULL" for item in FIELDS]
+        + [f"    PRIMARY KEY ({', '.join(KEY_FIELDS)})"]
+    ),
+)
+
 
 
 def write_sqlite(records: Iterable[Record], path: Path) -> None:

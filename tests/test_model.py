@@ -1,0 +1,74 @@
+"""The record is declared once: every format's fields come from `scraper.model`."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import sqlite3
+from pathlib import Path
+
+from scraper.model import (
+    FIELDS,
+    KEY_FIELDS,
+    PLATFORMS,
+    RECORD_FIELDS,
+    SDKS,
+    TEXT_FIELDS,
+    VALUE_FIELDS,
+    Record,
+)
+from scraper.publish.contract import json_schema, table_schema
+from scraper.publish.formats import render_csv, write_sqlite
+from tests.datasets import record
+
+
+def test_the_fields_are_the_records_own_in_order() -> None:
+    assert tuple(item.name for item in dataclasses.fields(Record)) == RECORD_FIELDS
+    assert RECORD_FIELDS == (
+        "platform",
+        "sdk",
+        "code",
+        "message",
+        "description",
+        "section",
+        "source",
+        "url",
+    )
+    assert [item.kind for item in FIELDS].count("integer") == 1
+    assert tuple(name for name in RECORD_FIELDS if name != "code") == TEXT_FIELDS
+
+
+def test_the_key_is_declared_with_the_fields() -> None:
+    assert KEY_FIELDS == ("platform", "sdk", "code")
+    assert tuple(name for name in RECORD_FIELDS if name not in KEY_FIELDS) == VALUE_FIELDS
+    sample = record(platform="android", sdk="JMRTC", code=7)
+    assert sample.key == tuple(getattr(sample, name) for name in KEY_FIELDS)
+
+
+def test_the_allowed_values_are_those_of_the_fields() -> None:
+    by_name = {item.name: item for item in FIELDS}
+    assert by_name["platform"].enum == PLATFORMS
+    assert by_name["sdk"].enum == SDKS
+    assert all(item.description for item in FIELDS)
+
+
+def test_json_schema_table_schema_csv_and_sqlite_follow_the_declaration(tmp_path: Path) -> None:
+    schema = json_schema()["$defs"]["record"]
+    assert list(schema["properties"]) == list(RECORD_FIELDS)
+    assert schema["required"] == list(RECORD_FIELDS)
+    table = table_schema(csv=True)
+    assert [item["name"] for item in table["fields"]] == list(RECORD_FIELDS)
+    assert table["primaryKey"] == list(KEY_FIELDS)
+    header = next(csv.reader(io.StringIO(render_csv([]).decode("utf-8"))))
+    assert tuple(header) == RECORD_FIELDS
+    path = tmp_path / "db.sqlite"
+    write_sqlite([record()], path)
+    with sqlite3.connect(path) as connection:
+        columns = connection.execute("PRAGMA table_info(error_codes)").fetchall()
+    connection.close()
+    assert tuple(column[1] for column in columns) == RECORD_FIELDS
+    assert [column[2] for column in columns] == [
+        "INTEGER" if item.kind == "integer" else "TEXT" for item in FIELDS
+    ]
+    assert [column[5] for column in columns if column[5]] == [1, 2, 3]  # primary key order
