@@ -8,7 +8,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 BENCH_STAMP := $(VENV)/.installed-bench
 
 .DEFAULT_GOAL := all
-.PHONY: all dataset refresh test test-fast lint bench clean
+.PHONY: all dataset refresh test test-fast lint docs bench clean
 
 all: test lint
 
@@ -46,8 +46,13 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/cog --check README.md
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(BIN)/zizmor --offline .github/workflows
+
+# Rewrite the generated blocks of the README (the command reference).
+docs: $(DEV_STAMP)
+	$(BIN)/cog -r README.md
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
