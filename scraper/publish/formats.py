@@ -82,7 +82,6 @@ SQLITE_SCHEMA = _SQLITE_SCHEMA.replace(
 )
 
 
-
 def write_sqlite(records: Iterable[Record], path: Path) -> None:
     """Create a fresh SQLite file at `path` (which must not exist yet)."""
     connection = sqlite3.connect(path)
