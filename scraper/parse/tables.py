@@ -15,16 +15,49 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import importlib.util
 import re
+import sys
+import types
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, XMLParsedAsHTMLWarning
-from bs4.element import NavigableString, PreformattedString
-from bs4.filter import SoupStrainer
-
 from scraper.text import normalise_text
+
+
+class _Deferred(types.ModuleType):
+    """Stands in for an installed module until something uses it, then loads the real one.
+
+    BeautifulSoup imports soupsieve, which compiles its CSS grammar (about 45 ms), and an
+    encoding detector (about 15 ms) when it is imported; this parser uses neither (it selects
+    nothing by CSS and hands BeautifulSoup text, never bytes), and together they were the
+    largest part of an offline build's time. The standard library's LazyLoader cannot do
+    this: the `import` statement itself makes it load the module.
+    """
+
+    def __getattr__(self, attribute: str) -> object:
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]  # the real module takes its place from now on
+        return getattr(importlib.import_module(self.__name__), attribute)
+
+
+def _defer_import(name: str) -> None:
+    if name not in sys.modules and importlib.util.find_spec(name) is not None:
+        sys.modules[name] = _Deferred(name)
+
+
+for _name in ("soupsieve", "cchardet", "chardet", "charset_normalizer"):
+    _defer_import(_name)
+
+from bs4 import (  # noqa: E402 - after the deferrals above
+    BeautifulSoup,
+    MarkupResemblesLocatorWarning,
+    Tag,
+    XMLParsedAsHTMLWarning,
+)
+from bs4.element import NavigableString, PreformattedString  # noqa: E402
+from bs4.filter import SoupStrainer  # noqa: E402
 
 HEADING_LEVELS = {f"h{level}": level for level in range(1, 7)}
 MAX_SPAN = 1000  # a hostile rowspan must not turn one cell into millions

@@ -133,3 +133,26 @@ def test_cell_tags_are_counted_cheaply_for_the_size_limit() -> None:
     from scraper.parse.tables import count_cell_tags
 
     assert count_cell_tags("<table><TR><td>1</td><th class=x>2</th></tr><tbody></table>") == 3
+
+
+def test_bs4s_css_and_detector_modules_load_only_when_used() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, scraper.parse.tables as t, bs4\n"
+        "t.extract_tables('<h2>A</h2><table><tr><th>Code</th></tr><tr><td>1</td></tr></table>')\n"
+        "print('soupsieve.css_parser' in sys.modules, 'chardet.detector' in sys.modules)\n"
+        "soup = bs4.BeautifulSoup('<p class=a>x</p>', 'lxml')\n"
+        "print([str(tag) for tag in soup.select('p.a')])\n"
+        "import soupsieve\n"
+        "print(type(soupsieve).__name__, 'soupsieve.css_parser' in sys.modules)\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert completed.stdout.splitlines() == [
+        "False False",
+        "['<p class=\"a\">x</p>']",
+        "module True",
+    ]
