@@ -4,7 +4,7 @@ Every `fixtures/generators/NAME.html` has the same content (the sections "JMessa
 "JMRTC iOS", six and four codes, two blank rows) in the markup of one generator or theme: MkDocs
 Material, VitePress, VuePress 1 and 2, Docusaurus 1 and 3, Sphinx (Furo and Read the Docs), Hugo
 Docsy, HonKit and a vendor's own theme. Each has a `NAME.expected.json` in the format of
-`fixtures/pages/`, checked the same way as in `test_variants.py`.
+`fixtures/pages/`, checked the same way as in `tests/parse/test_variants.py`.
 
 The other pages there have no expected records: they are pages the build must refuse or warn
 about (rendered by JavaScript, tables without a section heading, unrendered Markdown), checked
@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 
-from scraper.parse import merge_pages, parse_page
-from scraper.read import page_html, read_local
-from scraper.sources import Source
+from scraper.model import Source
+from scraper.parse.page import merge_pages, parse_page
+from scraper.sources.local import page_html, read_local
 from tests.conftest import FIXTURES, PROJECT_ROOT, CliResult
 
 GENERATORS = FIXTURES / "generators"
