@@ -1,0 +1,296 @@
+"""One error-code page as each documentation generator renders it gives the same records.
+
+Every `fixtures/generators/NAME.html` has the same content (the sections "JMessage iOS" and
+"JMRTC iOS", six and four codes, two blank rows) in the markup of one generator or theme: MkDocs
+Material, VitePress, VuePress 1 and 2, Docusaurus 1 and 3, Sphinx (Furo and Read the Docs), Hugo
+Docsy, HonKit and a vendor's own theme. Each has a `NAME.expected.json` in the format of
+`fixtures/pages/`, checked the same way as in `tests/parse/test_variants.py`.
+
+The other pages there have no expected records: they are pages the build must refuse or warn
+about (rendered by JavaScript, tables without a section heading, unrendered Markdown), checked
+through the command line with the exact messages.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scraper.model import Source
+from scraper.parse.page import merge_pages, parse_page
+from scraper.sources.local import page_html, read_local
+from tests.conftest import FIXTURES, PROJECT_ROOT, CliResult
+
+GENERATORS = FIXTURES / "generators"
+EXPECTED = sorted(GENERATORS.glob("*.expected.json"))
+PAGES = [path.with_name(path.name.removesuffix(".expected.json") + ".html") for path in EXPECTED]
+# Pages built through the CLI only: they must fail or warn, so they have no expected records.
+CLI_ONLY = {"js_shell", "js_json", "no_heading", "markdown_as_html", "unrendered_markdown"}
+
+_SPHINX_ANCHOR = (
+    "Sphinx puts the section's anchor on the enclosing {tag}, not on the <h2> (whose "
+    'permalink <a class="headerlink" href="#jmessage-ios"> points to it); the parser reads '
+    "only the heading's own id and <a id|name> inside it, so every url is "
+    "https://docs.example/{name}/ instead of ending in #jmessage-ios or #jmrtc-ios"
+)
+# Pages the current parser gets wrong: each expected file says what it should give.
+KNOWN_WRONG = {
+    "sphinx_furo": _SPHINX_ANCHOR.format(tag='<section id="jmessage-ios">', name="sphinx_furo"),
+    "sphinx_rtd": _SPHINX_ANCHOR.format(
+        tag='<div class="section" id="jmessage-ios">', name="sphinx_rtd"
+    ),
+}
+NOT_IMPLEMENTED = pytest.mark.xfail(strict=True, reason="not implemented yet")
+
+# Text that heading permalinks hold or are labelled with, and that a section must never take.
+PERMALINK_GLYPHS = ("¶", "#", "§", "🔗", "\u200b")
+ICON_TEXTS = ("link", "链接", "anchor", "permalink", "self-link")
+
+
+def source_for(page: Path, platform: str) -> Source:
+    return Source(page.stem, f"https://docs.example/{page.stem}/", page, platform)
+
+
+def expected_for(page: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(
+        page.with_name(f"{page.stem}.expected.json").read_text("utf-8")
+    )
+    return data
+
+
+def records_of(page: Path) -> list[dict[str, str | int]]:
+    source = source_for(page, "ios")
+    parsed = parse_page(page_html(read_local(source)), source)
+    return [record.as_dict() for record, _ in parsed.records]
+
+
+def without_source_and_url(records: list[dict[str, str | int]]) -> list[dict[str, str | int]]:
+    return [
+        {name: value for name, value in record.items() if name not in ("source", "url")}
+        for record in records
+    ]
+
+
+def generator_cases() -> list[object]:
+    return [
+        pytest.param(
+            page,
+            marks=[pytest.mark.xfail(strict=True, reason=KNOWN_WRONG[page.stem])]
+            if page.stem in KNOWN_WRONG
+            else [],
+        )
+        for page in PAGES
+    ]
+
+
+@pytest.mark.parametrize("page", generator_cases(), ids=[page.name for page in PAGES])
+def test_generator_page_parses_to_its_expected_records(page: Path) -> None:
+    expected = expected_for(page)
+    source = source_for(page, expected["platform"])
+    parsed = parse_page(page_html(read_local(source)), source)
+    merge_pages([parsed])
+    report = parsed.report
+    assert [record.as_dict() for record, _ in parsed.records] == expected["records"]
+    assert (report.tables, report.blank_rows) == (expected["tables"], expected["blank_rows"])
+    assert [anomaly.describe() for anomaly in report.anomalies] == expected["anomalies"]
+    assert [anomaly.describe() for anomaly in report.duplicates] == expected["duplicates"]
+    assert report.warnings == expected["warnings"]
+
+
+def test_every_generator_page_has_its_expected_records() -> None:
+    pages = {path.stem for path in GENERATORS.glob("*.html")}
+    assert {page.stem for page in PAGES} == pages - CLI_ONLY
+    assert pages >= CLI_ONLY
+    assert all(page.is_file() for page in PAGES)
+
+
+def test_the_expected_records_are_the_same_for_every_generator() -> None:
+    reference = expected_for(PAGES[0])
+    assert len(reference["records"]) == 10
+    for page in PAGES[1:]:
+        expected = expected_for(page)
+        assert without_source_and_url(expected["records"]) == without_source_and_url(
+            reference["records"]
+        ), page.name
+        for name in ("platform", "tables", "blank_rows", "anomalies", "duplicates", "warnings"):
+            assert expected[name] == reference[name], (page.name, name)
+
+
+def test_every_generator_page_gives_the_same_records_without_source_and_url() -> None:
+    reference = without_source_and_url(expected_for(PAGES[0])["records"])
+    differing = {
+        page.name: records
+        for page in PAGES
+        if (records := without_source_and_url(records_of(page))) != reference
+    }
+    assert differing == {}
+
+
+def test_the_sections_are_the_headings_and_the_jmrtc_rows_are_labelled_jmrtc() -> None:
+    for page in PAGES:
+        records = records_of(page)
+        labels = {(record["section"], record["sdk"], record["platform"]) for record in records}
+        assert labels == {("JMessage iOS", "JMessage", "ios"), ("JMRTC iOS", "JMRTC", "ios")}
+        jmrtc = [record["code"] for record in records if record["sdk"] == "JMRTC"]
+        assert jmrtc == [871001, 871002, 871005, 871007], page.name
+
+
+def test_no_section_holds_a_permalink_glyph_an_icon_or_a_zero_width_character() -> None:
+    for page in PAGES:
+        for record in records_of(page):
+            section = str(record["section"])
+            assert section, page.name
+            assert not any(glyph in section for glyph in PERMALINK_GLYPHS), (page.name, section)
+            assert not any(text in section.casefold() for text in ICON_TEXTS), (page.name, section)
+            assert all(unicodedata.category(char) != "Cf" for char in section), (
+                page.name,
+                ascii(section),
+            )
+            assert section == section.strip(), (page.name, section)
+
+
+# Building the pages that must fail or warn, through the command line.
+
+
+def build(
+    run_cli: Callable[..., CliResult], folder: Path, name: str, *flags: str
+) -> tuple[CliResult, Path]:
+    """Build the one fixture `name` with its own sources file; the output folder is returned."""
+    sources = folder / "sources.toml"
+    sources.write_text(
+        f'[[source]]\nid = "{name}"\nurl = "https://docs.example/{name}/"\n'
+        f'path = "{(GENERATORS / f"{name}.html").as_posix()}"\nplatform = "ios"\n',
+        encoding="utf-8",
+    )
+    output = folder / "output"
+    return run_cli("build", "--sources", sources, "--out", output, *flags), output
+
+
+@pytest.fixture
+def in_project(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Work from the project folder, so messages show fixture paths as `fixtures/...`."""
+    monkeypatch.chdir(PROJECT_ROOT)
+    return PROJECT_ROOT
+
+
+def shown(name: str) -> str:
+    return f"fixtures/generators/{name}.html"
+
+
+@NOT_IMPLEMENTED
+@pytest.mark.parametrize(
+    ("name", "found"),
+    [
+        ("js_shell", "no tables; 4 script blocks"),
+        ("js_json", "no tables; 9 script blocks, 1 of them JSON data"),
+    ],
+    ids=["js_shell", "js_json"],
+)
+def test_a_page_rendered_by_javascript_is_named_as_such(
+    run_cli: Callable[..., CliResult], tmp_path: Path, in_project: Path, name: str, found: str
+) -> None:
+    result, output = build(run_cli, tmp_path, name)
+    assert result.exit_code == 3
+    assert result.stderr.splitlines()[-1] == (
+        f"error: no error-code table found in {name} ({shown(name)}); the page appears to be "
+        f"rendered by JavaScript ({found}): point the source at the page's Markdown or a "
+        "pre-rendered copy"
+    )
+    assert not output.exists()
+
+
+NO_HEADING_WARNINGS = [
+    "no_heading: table 1, first row "
+    "'860015 | Network downloading media failed. | 媒体文件下载失败': no section heading above "
+    "this error-code table, so its 3 record(s) have an empty section and the default SDK JMessage",
+    "no_heading: table 2, first row "
+    "'871001 | network error or tcp can not connected. | 网络错误': no section heading above "
+    "this error-code table, so its 2 record(s) have an empty section and the default SDK JMessage",
+]
+UNRENDERED_WARNINGS = [
+    "unrendered_markdown: table 2, first row '871001 | network error or tcp can not connected. | "
+    "网络错误': the text above this table looks like unrendered Markdown ('## JMRTC iOS'), so its "
+    "2 record(s) may be mislabelled: they took the section 'JMessage iOS' from the heading "
+    "before it",
+]
+MARKDOWN_WARNINGS = [
+    f"markdown_as_html: {shown('markdown_as_html')} holds Markdown, not HTML "
+    "(line 1: '# IM SDK ErrorCode 定义'); read it as Markdown",
+]
+
+
+@NOT_IMPLEMENTED
+@pytest.mark.parametrize(
+    ("name", "warnings"),
+    [
+        ("no_heading", NO_HEADING_WARNINGS),
+        ("unrendered_markdown", UNRENDERED_WARNINGS),
+        ("markdown_as_html", MARKDOWN_WARNINGS),
+    ],
+    ids=["no_heading", "unrendered_markdown", "markdown_as_html"],
+)
+def test_a_table_that_may_be_mislabelled_is_warned_about(
+    run_cli: Callable[..., CliResult],
+    tmp_path: Path,
+    in_project: Path,
+    name: str,
+    warnings: list[str],
+) -> None:
+    result, output = build(run_cli, tmp_path, name)
+    assert result.exit_code == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert [line for line in lines if line.startswith("warning: ")] == [
+        f"warning: {warning}" for warning in warnings
+    ]
+    assert (output / "errorcodes.json").is_file()
+
+
+@NOT_IMPLEMENTED
+@pytest.mark.parametrize(
+    ("name", "warnings"),
+    [
+        ("no_heading", NO_HEADING_WARNINGS),
+        ("unrendered_markdown", UNRENDERED_WARNINGS),
+        ("markdown_as_html", MARKDOWN_WARNINGS),
+    ],
+    ids=["no_heading", "unrendered_markdown", "markdown_as_html"],
+)
+def test_strict_fails_on_a_table_that_may_be_mislabelled(
+    run_cli: Callable[..., CliResult],
+    tmp_path: Path,
+    in_project: Path,
+    name: str,
+    warnings: list[str],
+) -> None:
+    result, output = build(run_cli, tmp_path, name, "--strict")
+    assert result.exit_code == 3
+    lines = result.stderr.splitlines()
+    assert (
+        f"error: --strict: {len(warnings)} problem(s) in the sources, so nothing was written "
+        "(run without --strict to publish anyway, skipping those rows):"
+    ) in lines
+    for warning in warnings:
+        assert f"  {warning}" in lines
+    assert not output.exists()
+
+
+@NOT_IMPLEMENTED
+def test_a_markdown_file_saved_as_html_is_read_as_markdown(
+    run_cli: Callable[..., CliResult], tmp_path: Path, in_project: Path
+) -> None:
+    result, output = build(run_cli, tmp_path, "markdown_as_html")
+    assert result.exit_code == 0, result.stderr
+    assert f"warning: {MARKDOWN_WARNINGS[0]}" in result.stderr.splitlines()
+    records = json.loads((output / "errorcodes.json").read_text("utf-8"))["records"]
+    reference = without_source_and_url(expected_for(PAGES[0])["records"])
+    by_key = sorted(reference, key=lambda record: (record["sdk"], record["code"]))
+    assert without_source_and_url(records) == by_key  # the dataset is sorted by key
+    assert {(record["sdk"], record["url"]) for record in records} == {
+        ("JMessage", "https://docs.example/markdown_as_html/#jmessage-ios"),
+        ("JMRTC", "https://docs.example/markdown_as_html/#jmrtc-ios"),
+    }
