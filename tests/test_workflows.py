@@ -195,6 +195,16 @@ def test_publish_runs_only_after_a_build_that_changed_the_data() -> None:
     assert "check-dataset.sh" in _step(publish, "Check the files against the allow-list")["run"]
 
 
+def test_the_dataset_artifact_is_output_without_hidden_files() -> None:
+    steps = _steps(REFRESH["jobs"]["refresh"])
+    upload = next(s for s in steps if s.get("with", {}).get("name") == "dataset")
+    assert _action(upload) == "actions/upload-artifact"
+    assert upload["with"]["path"] == "output/"
+    assert upload["if"] == "steps.build.outputs.status == '1'"
+    # The upload leaves out hidden files such as output/.lock unless told otherwise.
+    assert "include-hidden-files" not in upload["with"]
+
+
 def test_the_refresh_job_keeps_the_page_cache() -> None:
     steps = _steps(REFRESH["jobs"]["refresh"])
     cache = next(step for step in steps if _action(step) == "actions/cache")
