@@ -6,9 +6,14 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 BENCH_STAMP := $(VENV)/.installed-bench
+# The hash-checked runtime dependencies that the refresh workflow installs (README: Scheduled
+# refresh). `make lock` keeps the current pins where pyproject.toml allows them;
+# `make lock LOCK_ARGS=--upgrade` moves every pin to the newest release.
+LOCK := requirements.lock.txt
+LOCK_ARGS ?=
 
 .DEFAULT_GOAL := all
-.PHONY: all dataset refresh test test-fast lint docs bench clean
+.PHONY: all dataset refresh test test-fast lint lock docs bench clean
 
 all: test lint
 
@@ -48,7 +53,14 @@ lint: $(DEV_STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/cog --check README.md
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
-	$(BIN)/zizmor --offline .github/workflows
+	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
+	$(BIN)/zizmor --offline .github
+	$(BIN)/python tools/check_lock.py $(LOCK)
+
+# One lock for every supported Python and platform (--universal), resolved from PyPI.
+lock: $(DEV_STAMP)
+	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes \
+		--output-file $(LOCK) $(LOCK_ARGS)
 
 # Rewrite the generated blocks of the README (the command reference).
 docs: $(DEV_STAMP)
