@@ -232,6 +232,7 @@ def _read_pages(
 
 
 def _with_location(parsed: ParsedPage, page: Page) -> ParsedPage:
+    parsed.report.warnings[:0] = page.notes  # how the page was read comes first
     parsed.report.provenance.update(
         {"location": page.location, "sha256": page.sha256, "size": len(page.data)}
     )

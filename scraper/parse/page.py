@@ -7,6 +7,7 @@ nothing else escapes it for any input.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -62,12 +63,57 @@ def parse_page(html: str | bytes, source: Source, *, where: str | None = None) -
     tables = extract_tables(text)
     records, report = records_from_tables(tables, source)
     if report.tables == 0:
-        raise ParseError(_no_table_message(label, tables, report))
+        raise ParseError(_no_table_message(label, tables, report, text))
     return ParsedPage(source, records, report)
 
 
-def _no_table_message(label: str, tables: list[RawTable], report: SourceReport) -> str:
+# [^<>] rather than [^>]: a hostile page of "<" without ">" must not make matching quadratic.
+_BLOCK_START = re.compile(r"<(script|style|noscript|template)\b([^<>]*)>", re.IGNORECASE)
+_JSON_TYPE = re.compile(r"""\btype\s*=\s*["']?[^"'\s>]*json""", re.IGNORECASE)
+_TAG = re.compile(r"<[^<>]*>")
+# An application shell shows a title and a "please enable JavaScript" line, not a page of text.
+_SHELL_TEXT = 200
+
+
+def javascript_signs(html: str) -> str | None:
+    """What shows that a page without tables is rendered by JavaScript, or None.
+
+    Such a page holds script blocks and either almost no text of its own (an application
+    shell) or its content as data inside a `<script type="application/json">`. One pass over
+    the page: each search starts where the last block ended.
+    """
+    lower = html.lower()
+    scripts = data = 0
+    visible: list[str] = []
+    position = 0
+    while (start := _BLOCK_START.search(html, position)) is not None:
+        visible.append(html[position : start.start()])
+        name = start.group(1).lower()
+        if name == "script":
+            scripts += 1
+            data += _JSON_TYPE.search(start.group(2)) is not None
+        end = lower.find(f"</{name}", start.end())
+        if end < 0:
+            position = len(html)
+            break
+        position = end + 2 + len(name)
+    visible.append(html[position:])
+    if not scripts:
+        return None
+    text = _TAG.sub(" ", "".join(visible))
+    if not data and len("".join(text.split())) >= _SHELL_TEXT:
+        return None
+    found = f"no tables; {scripts} script block{'s' if scripts != 1 else ''}"
+    return f"{found}, {data} of them JSON data" if data else found
+
+
+def _no_table_message(label: str, tables: list[RawTable], report: SourceReport, html: str) -> str:
     head = f"no error-code table found in {label}; the page layout may have changed ({_EXPECTED}"
+    if not tables and (signs := javascript_signs(html)):
+        return (
+            f"no error-code table found in {label}; the page appears to be rendered by "
+            f"JavaScript ({signs}): point the source at the page's Markdown or a pre-rendered copy"
+        )
     if not tables:
         return f"{head}); the page has no tables at all (HTML <table> or Markdown pipe table)"
     seen = []

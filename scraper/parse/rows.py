@@ -65,6 +65,7 @@ class SourceReport:
 
     source: str
     tables: int = 0
+    tables_without_section: int = 0  # error-code tables with no heading above them
     blank_rows: int = 0
     anomalies: list[Anomaly] = field(default_factory=list)
     duplicates: list[Anomaly] = field(default_factory=list)
@@ -138,8 +139,34 @@ def records_from_tables(
                 report.warnings.append(f"{_table_place(source.id, table)}: {problem}")
             continue
         report.tables += 1
-        records.extend(_table_records(table, header, source, report))
+        found = _table_records(table, header, source, report)
+        records.extend(found)
+        problem = _section_problem(table, found)
+        if problem:
+            report.warnings.append(f"{source.id}: table {table.number}, {problem}")
+        if not table.heading_chain:
+            report.tables_without_section += 1
     return records, report
+
+
+def _section_problem(table: RawTable, found: list[tuple[Record, Origin]]) -> str | None:
+    """Why a table's records may carry the wrong section, sdk or platform; None when fine."""
+    if not found:
+        return None
+    first = next(row.cells for row in table.rows[found[0][1].row - 1 :] if any(row.cells))
+    count = f"{len(found)} record(s)"
+    if not table.heading_chain:
+        return (
+            f"first row '{_shown(first)}': no section heading above this error-code table, "
+            f"so its {count} have an empty section and the default SDK JMessage"
+        )
+    if table.markdown_line is not None:
+        return (
+            f"first row '{_shown(first)}': the text above this table looks like unrendered "
+            f"Markdown ('{table.markdown_line}'), so its {count} may be mislabelled: they took "
+            f"the section '{found[0][0].section}' from the heading before it"
+        )
+    return None
 
 
 def find_header(rows: tuple[RawRow, ...]) -> tuple[int, Columns] | None:

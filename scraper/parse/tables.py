@@ -62,7 +62,9 @@ from bs4.filter import SoupStrainer  # noqa: E402
 HEADING_LEVELS = {f"h{level}": level for level in range(1, 7)}
 MAX_SPAN = 1000  # a hostile rowspan must not turn one cell into millions
 MAX_COLUMNS = 64  # error-code tables have 3 or 4; wider rows are cut here to bound memory
-_KEEP = SoupStrainer([*HEADING_LEVELS, "table"])
+# Paragraphs are kept too, only to notice Markdown that was never rendered ("## JMRTC iOS" as
+# text above a table would otherwise leave that table under the heading before it).
+_KEEP = SoupStrainer([*HEADING_LEVELS, "table", "p"])
 # Not shown as text: code, inert templates, icons, and ruby annotations (rt/rp).
 _SKIPPED = frozenset({"script", "style", "template", "noscript", "svg", "math", "rt", "rp"})
 # Elements that separate words: their text must not run into the text around them.
@@ -79,6 +81,8 @@ _SURROGATES = re.compile(r"[\ud800-\udfff]")
 # it does not, so each piece of text is copied a bounded number of times.
 MAX_TEXT_NESTING = 8
 _CELL_TAG = re.compile(r"<t[dhr][\s/>]", re.IGNORECASE)
+# A line of text that a Markdown renderer would have made a heading or a table rule.
+_MARKDOWN_LINE = re.compile(r"^ {0,3}(#{1,6}(?:[ \t]|$)|\|?\s*:?-{3,}:?\s*\|)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +115,9 @@ class RawTable:
     heading: Heading | None
     rows: tuple[RawRow, ...]
     headings: tuple[Heading, ...] = ()
+    # A line of text between the nearest heading and the table that looks like unrendered
+    # Markdown (a heading or a table rule): the table's section may not be its real one.
+    markdown_line: str | None = None
 
     @property
     def heading_chain(self) -> tuple[Heading, ...]:
@@ -179,6 +186,7 @@ class _Row:
 class _Table:
     number: int
     headings: tuple[Heading, ...]
+    markdown_line: str | None = None
     rows: list[_Row] = field(default_factory=list)
     section: str | None = None
     row: _Row | None = None
@@ -186,7 +194,8 @@ class _Table:
 
     def freeze(self) -> RawTable:
         heading = self.headings[-1] if self.headings else None
-        return RawTable(self.number, heading, tuple(_expand_spans(self.rows)), self.headings)
+        rows = tuple(_expand_spans(self.rows))
+        return RawTable(self.number, heading, rows, self.headings, self.markdown_line)
 
 
 @dataclass(slots=True)
@@ -205,6 +214,8 @@ class _Walker:
         self.open_tables: list[_Table] = []
         self.headings: list[Heading] = []
         self.heading: _OpenHeading | None = None
+        self.paragraph: list[str] | None = None  # text of a paragraph outside tables, headings
+        self.markdown_line: str | None = None  # since the last heading
 
     def walk(self, root: Tag) -> None:
         # Each entry is (node, entering); a tag is pushed again with entering=False to close it.
@@ -223,6 +234,8 @@ class _Walker:
     def _text(self, text: str) -> None:
         if self.heading is not None:
             self.heading.parts.append(text)
+        elif self.paragraph is not None:
+            self.paragraph.append(text)
         for table in self.open_tables[-MAX_TEXT_NESTING:]:
             if table.cell is not None:
                 table.cell.parts.append(text)
@@ -235,7 +248,8 @@ class _Walker:
         if name in _BREAKS:
             self._text(" ")
         if name == "table":
-            table = _Table(len(self.tables) + 1, tuple(self.headings))
+            table = _Table(len(self.tables) + 1, tuple(self.headings), self.markdown_line)
+            self.markdown_line = None
             self.tables.append(table)
             self.open_tables.append(table)
         elif name in HEADING_LEVELS:
@@ -243,6 +257,8 @@ class _Walker:
                 self.heading = _OpenHeading(tag, HEADING_LEVELS[name], _anchor(tag))
         elif self.open_tables:
             self._open_table_part(tag, self.open_tables[-1])
+        elif name == "p" and self.heading is None and self.paragraph is None:
+            self.paragraph = []
         return True
 
     def _open_table_part(self, tag: Tag, table: _Table) -> None:
@@ -272,6 +288,9 @@ class _Walker:
             if self.heading is not None and self.heading.tag is tag:
                 self._end_heading(self.heading)
                 self.heading = None
+        elif name == "p" and self.paragraph is not None and not self.open_tables:
+            self._end_paragraph(self.paragraph)
+            self.paragraph = None
         elif self.open_tables:
             table = self.open_tables[-1]
             if name in _SECTIONS:
@@ -282,7 +301,16 @@ class _Walker:
             elif name in ("td", "th"):
                 table.cell = None
 
+    def _end_paragraph(self, parts: list[str]) -> None:
+        if self.markdown_line is not None:
+            return  # the first such line is the one to show
+        for line in "".join(parts).splitlines():
+            if _MARKDOWN_LINE.match(line):
+                self.markdown_line = normalise_text(line)
+                return
+
     def _end_heading(self, heading: _OpenHeading) -> None:
+        self.markdown_line = None  # a real heading sets the section again
         text = normalise_text("".join(heading.parts))
         while self.headings and self.headings[-1].level >= heading.level:
             self.headings.pop()
@@ -300,6 +328,12 @@ def _anchor(tag: Tag) -> str | None:
             value = inner.get(attribute)
             if isinstance(value, str) and value.strip():
                 return value.strip()
+    # Sphinx puts the id on the enclosing <section>; the heading's permalink points at it.
+    for link in tag.find_all("a", href=True):
+        if isinstance(link, Tag) and _is_permalink(link):
+            target = str(link["href"])[1:].strip()
+            if target:
+                return target
     return None
 
 

@@ -186,6 +186,7 @@ def source_entry(page: ParsedPage) -> dict[str, object]:
         "url": page.source.url,
         **report.provenance,
         "tables": report.tables,
+        "tables_without_section": report.tables_without_section,
         "records": len(page.records) - len(report.duplicates),
         "blank_rows": report.blank_rows,
         "anomalies": len(report.anomalies),

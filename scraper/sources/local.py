@@ -38,6 +38,7 @@ class Page:
     kind: PageKind
     charset: str | None = None
     provenance: dict[str, object] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # warnings about how the page was read
 
     @property
     def sha256(self) -> str:
@@ -59,7 +60,16 @@ def read_local(source: Source) -> Page:
         raise ReadError(f"{source.id}: file not found: {path}") from exc
     except OSError as exc:
         raise ReadError(f"{source.id}: cannot read {path}: {exc.strerror or exc}") from exc
-    return Page(source, display_path(path), data, kind_for_path(path, data))
+    shown = display_path(path)
+    kind = kind_for_path(path, data)
+    if kind == "html" and (found := markdown_saved_as_html(data)) is not None:
+        number, line = found
+        note = (
+            f"{source.id}: {shown} holds Markdown, not HTML (line {number}: '{line}'); "
+            "read it as Markdown"
+        )
+        return Page(source, shown, data, "markdown", notes=(note,))
+    return Page(source, shown, data, kind)
 
 
 def kind_for_path(path: Path, data: bytes) -> PageKind:
@@ -70,6 +80,29 @@ def kind_for_path(path: Path, data: bytes) -> PageKind:
         return "html"
     head = data[:512].removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n").lower()
     return "html" if head.startswith(_HTML_STARTS) else "markdown"
+
+
+_SNIFFED_BYTES = 64 * 1024
+_MARKDOWN_LINE = re.compile(r"^ {0,3}(#{1,6}[ \t]\S|\|?\s*:?-{3,}:?\s*\|)")
+
+
+def markdown_saved_as_html(data: bytes) -> tuple[int, str] | None:
+    """The first Markdown heading or table rule of an `.html` file that is Markdown, or None.
+
+    A file whose first line of text starts with "<" is HTML (a whole document or a fragment);
+    otherwise a line such as "## JMessage iOS" means the file was saved from the Markdown
+    source, and reading it as HTML would leave every table without its section.
+    """
+    text = data[:_SNIFFED_BYTES].decode("utf-8", "replace").removeprefix("\ufeff")
+    lines = text.splitlines()
+    first = next((line.strip() for line in lines if line.strip()), "")
+    if not first or first.startswith("<"):
+        return None
+    for number, line in enumerate(lines, start=1):
+        if _MARKDOWN_LINE.match(line):
+            shown = " ".join(line.split())
+            return number, shown if len(shown) <= 60 else shown[:59] + "…"
+    return None
 
 
 def display_path(path: Path) -> str:

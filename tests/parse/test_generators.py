@@ -32,20 +32,8 @@ PAGES = [path.with_name(path.name.removesuffix(".expected.json") + ".html") for 
 # Pages built through the CLI only: they must fail or warn, so they have no expected records.
 CLI_ONLY = {"js_shell", "js_json", "no_heading", "markdown_as_html", "unrendered_markdown"}
 
-_SPHINX_ANCHOR = (
-    "Sphinx puts the section's anchor on the enclosing {tag}, not on the <h2> (whose "
-    'permalink <a class="headerlink" href="#jmessage-ios"> points to it); the parser reads '
-    "only the heading's own id and <a id|name> inside it, so every url is "
-    "https://docs.example/{name}/ instead of ending in #jmessage-ios or #jmrtc-ios"
-)
-# Pages the current parser gets wrong: each expected file says what it should give.
-KNOWN_WRONG = {
-    "sphinx_furo": _SPHINX_ANCHOR.format(tag='<section id="jmessage-ios">', name="sphinx_furo"),
-    "sphinx_rtd": _SPHINX_ANCHOR.format(
-        tag='<div class="section" id="jmessage-ios">', name="sphinx_rtd"
-    ),
-}
-NOT_IMPLEMENTED = pytest.mark.xfail(strict=True, reason="not implemented yet")
+# Pages the parser gets wrong, by name -> why (an xfail each); none today.
+KNOWN_WRONG: dict[str, str] = {}
 
 # Text that heading permalinks hold or are labelled with, and that a section must never take.
 PERMALINK_GLYPHS = ("¶", "#", "§", "🔗", "\u200b")
@@ -182,7 +170,6 @@ def shown(name: str) -> str:
     return f"fixtures/generators/{name}.html"
 
 
-@NOT_IMPLEMENTED
 @pytest.mark.parametrize(
     ("name", "found"),
     [
@@ -224,7 +211,6 @@ MARKDOWN_WARNINGS = [
 ]
 
 
-@NOT_IMPLEMENTED
 @pytest.mark.parametrize(
     ("name", "warnings"),
     [
@@ -250,7 +236,6 @@ def test_a_table_that_may_be_mislabelled_is_warned_about(
     assert (output / "errorcodes.json").is_file()
 
 
-@NOT_IMPLEMENTED
 @pytest.mark.parametrize(
     ("name", "warnings"),
     [
@@ -279,7 +264,6 @@ def test_strict_fails_on_a_table_that_may_be_mislabelled(
     assert not output.exists()
 
 
-@NOT_IMPLEMENTED
 def test_a_markdown_file_saved_as_html_is_read_as_markdown(
     run_cli: Callable[..., CliResult], tmp_path: Path, in_project: Path
 ) -> None:
