@@ -278,3 +278,29 @@ def test_a_markdown_file_saved_as_html_is_read_as_markdown(
         ("JMessage", "https://docs.example/markdown_as_html/#jmessage-ios"),
         ("JMRTC", "https://docs.example/markdown_as_html/#jmrtc-ios"),
     }
+
+
+def test_the_manifest_counts_the_tables_without_a_section(
+    run_cli: Callable[..., CliResult], tmp_path: Path, in_project: Path
+) -> None:
+    result, output = build(run_cli, tmp_path, "no_heading")
+    assert result.exit_code == 0, result.stderr
+    manifest = json.loads((output / "manifest.json").read_text("utf-8"))
+    [entry] = manifest["sources"]
+    assert (entry["tables"], entry["tables_without_section"]) == (2, 2)
+    assert manifest["run"]["warnings.parse"] == 2
+
+
+def test_a_sphinx_heading_takes_its_anchor_from_its_permalink() -> None:
+    page = parse_page(
+        '<section id="jmrtc-ios"><h2>JMRTC iOS<a class="headerlink" href="#jmrtc-ios" '
+        'title="Link to this heading">¶</a></h2><table><tr><th>Code</th></tr>'
+        "<tr><td>871001</td></tr></table></section>",
+        Source("rtc", "https://docs.example/rtc/", None, "ios"),
+    )
+    [(record, _)] = page.records
+    assert (record.section, record.sdk, record.url) == (
+        "JMRTC iOS",
+        "JMRTC",
+        "https://docs.example/rtc/#jmrtc-ios",
+    )
