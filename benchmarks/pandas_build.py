@@ -1,5 +1,6 @@
-"""What a user would write instead of our build: pandas.read_html on both seed pages, then
-JSON, CSV and SQLite. Run as its own process by `build_bench.py`; `--out DIR` must not exist.
+"""What a user would write instead of our build: pandas.read_html on both seed pages (or the
+pages given with `--page PATH PLATFORM`), then JSON, CSV and SQLite. Run as its own process by
+`build_bench.py` and `tree_bench.py`; `--out DIR` must not exist.
 
 It renders the Markdown seeds with Python-Markdown as our build does, keeps the tables that have
 a code column, drops blank rows, adds the platform, and writes the three exports.
@@ -22,12 +23,18 @@ PAGES = {"ios": SEEDS / "im_errorcode_ios.md", "android": SEEDS / "im_errorcode_
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, required=True)
-    out = parser.parse_args().out
+    parser.add_argument("--page", nargs=2, action="append", metavar=("PATH", "PLATFORM"))
+    args = parser.parse_args()
+    out = args.out
+    pages = {platform: Path(path) for path, platform in args.page} if args.page else PAGES
     out.mkdir(parents=True)
     frames = []
-    for platform, path in PAGES.items():
-        html = markdown.markdown(
-            path.read_text(encoding="utf-8"), extensions=["tables", "toc"], output_format="html"
+    for platform, path in pages.items():
+        text = path.read_text(encoding="utf-8")
+        html = (
+            text
+            if path.suffix == ".html"
+            else markdown.markdown(text, extensions=["tables", "toc"], output_format="html")
         )
         for table in pd.read_html(StringIO(html), match="Code|错误码", flavor="lxml"):
             table = table.dropna(how="all")

@@ -1,6 +1,6 @@
 """Run the benchmarks and write BENCHMARKS.md (`make bench`; not part of `make test`).
 
-    python benchmarks/run.py [--only build|parse|refresh ...] [--runs N] [--output FILE|-]
+    python benchmarks/run.py [--only build|parse|refresh|tree ...] [--runs N] [--output FILE|-]
 
 Every comparison is measured in the same run on the same machine, and reported as a ratio.
 """
@@ -19,6 +19,7 @@ from pathlib import Path
 import build_bench
 import parse_bench
 import refresh_bench
+import tree_bench
 from common import (
     PROJECT_ROOT,
     Section,
@@ -35,6 +36,7 @@ BENCHMARKS: dict[str, Callable[[int], Section]] = {
     "build": build_bench.run,
     "parse": parse_bench.run,
     "refresh": refresh_bench.run,
+    "tree": tree_bench.run,
 }
 LIBRARIES = ("pandas", "numpy", "lxml", "beautifulsoup4", "soupsieve", "markdown", "httpx")
 

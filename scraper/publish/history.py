@@ -20,6 +20,7 @@ from pathlib import Path
 from scraper.errors import ConfigError, DatasetError
 from scraper.model import VALUE_FIELDS, Record
 from scraper.publish.diff import Diff
+from scraper.publish.formats import unjournaled
 
 HISTORY_SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -144,6 +145,7 @@ def write_history(
         changes = [row for row in changes if row[0] != dropped]
     connection = sqlite3.connect(target)
     try:
+        unjournaled(connection)
         with connection:
             connection.executescript(HISTORY_SCHEMA)
             connection.executemany(_insert("runs", _RUN_COLUMNS), runs)
