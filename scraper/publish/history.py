@@ -144,12 +144,22 @@ def write_history(
         changes = [row for row in changes if row[0] != dropped]
     connection = sqlite3.connect(target)
     try:
-        with connection:
-            connection.executescript(HISTORY_SCHEMA)
-            connection.executemany(_insert("runs", _RUN_COLUMNS), runs)
-            connection.executemany(_insert("changes", _CHANGE_COLUMNS), changes)
-            if run is not None:
-                _add_run(connection, run)
+        connection.executescript(HISTORY_SCHEMA)
+        try:
+            with connection:  # one transaction, so the file's bytes depend only on its rows
+                connection.executemany(_insert("runs", _RUN_COLUMNS), runs)
+                connection.executemany(_insert("changes", _CHANGE_COLUMNS), changes)
+                if run is not None:
+                    _add_run(connection, run)
+        except (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.ProgrammingError) as exc:
+            warn(
+                f"warning: {previous}: its change history breaks the history tables' rules "
+                f"({exc}); the history starts again with this build (the earlier file in "
+                "version control still holds the old one)"
+            )
+            with connection:
+                if run is not None:
+                    _add_run(connection, run)
     finally:
         connection.close()
 

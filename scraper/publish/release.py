@@ -24,7 +24,7 @@ from scraper.publish.changelog import add_entry, entry
 from scraper.publish.contract import contract_files
 from scraper.publish.diff import Diff, compare
 from scraper.publish.diff import render_json as render_diff
-from scraper.publish.folder import is_unchanged, output_lock, publish
+from scraper.publish.folder import is_unchanged, output_lock, publish, staging
 from scraper.publish.formats import (
     file_digest,
     render_csv,
@@ -124,16 +124,18 @@ def release(
                 diff,
             )
         notes = change_notes(options.out_dir, run, first=previous is None) if run else {}
-        sqlite_path = temporary_path(options.out_dir, SQLITE_NAME)
+        with staging(options.out_dir):
+            sqlite_path = temporary_path(options.out_dir, SQLITE_NAME)
         try:
-            write_sqlite(records, sqlite_path)
-            write_history(
-                sqlite_path,
-                previous=options.out_dir / SQLITE_NAME,
-                previous_sha256=previous.sha256 if previous else None,
-                run=run,
-                warn=progress.warner(Kind.HISTORY),
-            )
+            with staging(options.out_dir):
+                write_sqlite(records, sqlite_path)
+                write_history(
+                    sqlite_path,
+                    previous=options.out_dir / SQLITE_NAME,
+                    previous_sha256=previous.sha256 if previous else None,
+                    run=run,
+                    warn=progress.warner(Kind.HISTORY),
+                )
             if options.strict:  # the history's warning concerns the data too
                 check_strict(pages, _data_warnings(progress))
             _count_page_warnings(pages, progress)
