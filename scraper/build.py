@@ -228,7 +228,13 @@ def _read_pages(
         if isinstance(fetched, SourceError):
             yield _Read(source, fetched, 0.0)
         else:
-            yield _Read(source, fetched.page, fetched.seconds, fetched.attempts)
+            # Said as each page arrives, so a slow refresh shows what it still waits for.
+            page = fetched.page
+            progress(
+                f"{source.id}: arrived from {page.location} "
+                f"({_transfer(page, fetched.seconds, fetched.attempts)})"
+            )
+            yield _Read(source, page, fetched.seconds, fetched.attempts)
 
 
 def _with_location(parsed: ParsedPage, page: Page) -> ParsedPage:
