@@ -49,6 +49,13 @@ def _stderr(line: str) -> None:
     print(printable(line), file=sys.stderr, flush=True)
 
 
+def _stdout(text: str) -> None:
+    """Text for the user; on a terminal, control characters from pages are shown escaped."""
+    from scraper.text import printable
+
+    sys.stdout.write(printable(text) if sys.stdout.isatty() else text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m scraper",
@@ -223,7 +230,7 @@ def _run_lookup(args: argparse.Namespace) -> int:
         records = [record.as_dict() for record in matches.records]
         print(json.dumps(records, ensure_ascii=False, indent=2))
     else:
-        print("\n".join(describe(record) for record in matches.records), end="")
+        _stdout("\n".join(describe(record) for record in matches.records))
     if matches.records:
         return 0
     _stderr(no_match_message(args.query, matches, platform=args.platform, sdk=args.sdk))
@@ -360,7 +367,7 @@ def _run_diff(args: argparse.Namespace) -> int:
     old, old_sha256 = _read_dataset(args.old)
     new, new_sha256 = _read_dataset(args.new)
     result = compare(old, new, names=(str(args.old), str(args.new)))
-    sys.stdout.write(render(result, args.output_format, old_sha256, new_sha256))
+    _stdout(render(result, args.output_format, old_sha256, new_sha256))
     return 0 if result.is_empty else 1
 
 

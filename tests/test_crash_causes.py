@@ -309,3 +309,27 @@ def test_a_lookup_argument_that_is_not_utf8_is_exit_2(run_cli: Run) -> None:
         "error: lookup: QUERY 'login\\xff' is not valid UTF-8; check the terminal's or the "
         "script's character encoding\n"
     )
+
+
+def test_credentials_in_a_source_url_reach_no_export(
+    run_cli: Run, tmp_path: Path, httpx_mock: HTTPXMock
+) -> None:
+    page = (FIXTURES / "http" / "im_errorcode_ios.html").read_bytes()
+    httpx_mock.add_response(
+        url="https://bot:s3cret@docs.example.test/ios/",
+        content=page,
+        headers={"Content-Type": "text/html; charset=utf-8"},
+    )
+    config = tmp_path / "sources.toml"
+    config.write_text(
+        '[[source]]\nid = "ios"\nurl = "https://bot:s3cret@docs.example.test/ios/"\n'
+        'platform = "ios"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "output"
+    result = run_cli("build", "--remote", "--no-cache", "--sources", config, "--out", out)
+    assert result.exit_code == 0, result.stderr
+    for path in out.iterdir():
+        assert b"s3cret" not in path.read_bytes(), path.name
+        assert b"bot:" not in path.read_bytes(), path.name
+    assert b"https://docs.example.test/ios/" in (out / "manifest.json").read_bytes()
