@@ -16,6 +16,7 @@ import os
 import stat
 import tempfile
 from pathlib import Path
+from typing import Any
 
 LOCK_NAME = ".lock"
 TEMP_PREFIX = ".tmp-"
@@ -150,7 +151,7 @@ def sha256_file(path: Path, limit: int = 1024 * MIB) -> str | None:
     return digest.hexdigest()
 
 
-def parse_json(data: bytes | str) -> object:
+def parse_json(data: bytes | str) -> Any:
     """A JSON document the tool wrote; ValueError for anything it would not have written.
 
     Bounded: nesting deeper than MAX_JSON_DEPTH, an integer longer than MAX_INT_DIGITS, NaN or

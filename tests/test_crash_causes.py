@@ -333,3 +333,37 @@ def test_credentials_in_a_source_url_reach_no_export(
         assert b"s3cret" not in path.read_bytes(), path.name
         assert b"bot:" not in path.read_bytes(), path.name
     assert b"https://docs.example.test/ios/" in (out / "manifest.json").read_bytes()
+
+
+@pytest.mark.parametrize("kind", ["symlink-to-dev-zero", "fifo"])
+def test_a_previous_dataset_that_is_no_regular_file_is_exit_2_without_blocking(
+    run_cli: Run, changed_page: tuple[Path, Path], kind: str
+) -> None:
+    import os
+
+    config, out = changed_page
+    target = out / "errorcodes.json"
+    target.unlink()
+    if kind == "fifo":
+        os.mkfifo(target)
+        reason = "not a regular file"
+    else:
+        target.symlink_to("/dev/zero")
+        reason = "a symbolic link, which is not followed"
+    result = run_cli("build", "--sources", config, "--out", out, "--exit-code")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1].startswith(
+        f"error: {target}: cannot read dataset: {reason}; "
+    )
+
+
+def test_a_change_log_that_is_a_symlink_is_refused_without_reading_it(
+    run_cli: Run, changed_page: tuple[Path, Path]
+) -> None:
+    config, out = changed_page
+    log = out / "CHANGELOG.md"
+    log.unlink()
+    log.symlink_to("/dev/zero")
+    result = run_cli("build", "--sources", config, "--out", out, "--exit-code")
+    assert result.exit_code == 3
+    assert result.stderr.splitlines()[-1].startswith(f"error: {log}: cannot read the change log: ")

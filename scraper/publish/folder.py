@@ -11,7 +11,6 @@ leftover temporaries and backups are `.tmp-*` files it removes).
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import signal
@@ -24,14 +23,19 @@ from filelock import FileLock, Timeout
 from scraper.errors import LockTimeout, OutputError
 from scraper.files import (
     LOCK_NAME,
+    MIB,
     TEMP_PREFIX,
     fsync_file,
+    parse_json,
+    read_regular,
     sha256_file,
     sync_folder,
     temporary_path,
     write_temporary,
 )
 from scraper.model import MANIFEST_NAME
+
+MAX_MANIFEST_BYTES = 16 * MIB
 
 
 @contextlib.contextmanager
@@ -94,12 +98,12 @@ def is_unchanged(out_dir: Path, data_files: Mapping[str, bytes]) -> bool:
     """
     for name, data in data_files.items():
         try:
-            if (out_dir / name).read_bytes() != data:
+            if read_regular(out_dir / name, len(data)) != data:
                 return False
         except OSError:
             return False
     try:
-        manifest = json.loads((out_dir / MANIFEST_NAME).read_bytes())
+        manifest = parse_json(read_regular(out_dir / MANIFEST_NAME, MAX_MANIFEST_BYTES))
         exports = manifest["exports"]
         return bool(exports) and all(
             sha256_file(out_dir / name) == digest["sha256"] for name, digest in exports.items()

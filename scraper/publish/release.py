@@ -16,7 +16,7 @@ from pathlib import Path
 from scraper.about import VERSION as __version__
 from scraper.consume.dataset import load_dataset
 from scraper.errors import DatasetError, GuardError, OutputChanged, OutputError
-from scraper.files import sha256_file, temporary_path
+from scraper.files import MIB, read_regular, sha256_file, temporary_path
 from scraper.memo import BuildMemo, remember
 from scraper.model import CHANGELOG_NAME, CSV_NAME, DIFF_NAME, JSON_NAME, SQLITE_NAME, Record
 from scraper.parse.page import ParsedPage, check_strict, merge_pages
@@ -254,7 +254,7 @@ def change_notes(out_dir: Path, run: Run, *, first: bool) -> dict[str, bytes]:
     """`diff.json` and the change log with this run's entry on top."""
     log_path = out_dir / CHANGELOG_NAME
     try:
-        existing: str | None = log_path.read_text(encoding="utf-8")
+        existing: str | None = read_regular(log_path, 64 * MIB).decode("utf-8")
     except FileNotFoundError:
         existing = None
     except (OSError, UnicodeDecodeError) as exc:
