@@ -6,8 +6,8 @@ import hashlib
 from pathlib import Path
 
 from scraper.errors import DatasetError
-from scraper.files import MIB, parse_json, read_regular
 from scraper.model import RECORD_FIELDS, SCHEMA_VERSION, TEXT_FIELDS, Record
+from scraper.readback import MIB, parse_json, read_regular
 
 _TEXT_FIELDS = TEXT_FIELDS
 # The dataset is well under 1 MiB; a file much larger than this is not one the build wrote.
