@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +23,7 @@ from scraper.publish.release import Outcome, PublishOptions, release
 from scraper.report import Kind, Progress, Reporter
 from scraper.sources.catalog import select_sources
 from scraper.sources.local import Page, page_html, read_local
+from scraper.text import without_userinfo
 
 if TYPE_CHECKING:
     from scraper.sources.options import RemoteOptions
@@ -163,7 +164,9 @@ def parse_sources(reads: list[_Read], progress: Reporter, remote: bool) -> list[
             if isinstance(page, SourceError):
                 raise page
             started = time.perf_counter()
-            parsed = parse_page(page_html(page), source, where=f"{source.id} ({page.location})")
+            # Credentials in a url are for fetching it; the exports get the url without them.
+            public = replace(source, url=without_userinfo(source.url)) if source.url else source
+            parsed = parse_page(page_html(page), public, where=f"{source.id} ({page.location})")
         except SourceError as error:
             errors[source.id] = error
             counts["failed"] += 1
@@ -228,15 +231,23 @@ def _read_pages(
         if isinstance(fetched, SourceError):
             yield _Read(source, fetched, 0.0)
         else:
-            yield _Read(source, fetched.page, fetched.seconds, fetched.attempts)
+            # Said as each page arrives, so a slow refresh shows what it still waits for.
+            page = fetched.page
+            progress(
+                f"{source.id}: arrived from {page.location} "
+                f"({_transfer(page, fetched.seconds, fetched.attempts)})"
+            )
+            yield _Read(source, page, fetched.seconds, fetched.attempts)
 
 
 def _with_location(parsed: ParsedPage, page: Page) -> ParsedPage:
     parsed.report.warnings[:0] = page.notes  # how the page was read comes first
-    parsed.report.provenance.update(
-        {"location": page.location, "sha256": page.sha256, "size": len(page.data)}
-    )
-    parsed.report.provenance.update(page.provenance)
+    provenance = parsed.report.provenance
+    provenance.update({"location": page.location, "sha256": page.sha256, "size": len(page.data)})
+    provenance.update(page.provenance)
+    for name in ("location", "final_url"):
+        if isinstance(provenance.get(name), str):
+            provenance[name] = without_userinfo(str(provenance[name]))
     return parsed
 
 

@@ -1,33 +1,59 @@
 """The command line: parse arguments, run a stage, print, and map errors to exit codes.
 
-Exit codes: 0 success; 1 data changed (build --exit-code), the datasets differ (diff) or
-nothing matched (lookup); 2 usage or configuration error, or a dataset file that cannot be
-read; 3 a source could not be read or parsed, or the output could not be locked or written;
-4 the guard refused to publish.
+Exit codes, mapped here and nowhere else: 0 success; 1 data changed (build --exit-code), the
+datasets differ (diff) or nothing matched (lookup); 2 usage or configuration error, or a
+dataset or previous file that cannot be read; 3 a source or the output folder failed; 4 the
+guard refused to publish; 130 interrupted (SIGINT) and 143 terminated (SIGTERM), having written
+nothing; 70 an internal error (a bug), with the traceback only under --debug or
+JMESSAGE_ERRORCODES_DEBUG=1.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
+import threading
+import traceback
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING
 
+from scraper.about import PROJECT_URL
 from scraper.about import VERSION as __version__
-from scraper.errors import ScraperError
-from scraper.sources.options import add_remote_arguments, remote_options
+from scraper.errors import (
+    INTERNAL_ERROR,
+    INTERRUPTED,
+    TERMINATED,
+    ConfigError,
+    ScraperError,
+    Terminated,
+)
+from scraper.sources.options import add_remote_arguments, remote_options, seconds
 
 if TYPE_CHECKING:
     from scraper.model import Record
 
 DEFAULT_OUT = Path("output")
+DEBUG_ENV = "JMESSAGE_ERRORCODES_DEBUG"
 
 
 def _stderr(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+    """One line of progress or diagnosis; text from pages in it cannot drive the terminal."""
+    from scraper.text import printable
+
+    print(printable(line), file=sys.stderr, flush=True)
+
+
+def _stdout(text: str) -> None:
+    """Text for the user; on a terminal, control characters from pages are shown escaped."""
+    from scraper.text import printable
+
+    sys.stdout.write(printable(text) if sys.stdout.isatty() else text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Build the JMessage SDK error-code dataset from its documentation pages.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help=f"print the traceback of an internal error (or set {DEBUG_ENV}=1)",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     build = commands.add_parser("build", help="read the sources and publish the dataset")
@@ -54,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument(
         "--lock-timeout",
-        type=float,
+        type=seconds,
         default=60.0,
         metavar="SECONDS",
         help="wait at most this long for another build on the same folder (default: 60)",
@@ -189,8 +220,9 @@ def _run_lookup(args: argparse.Namespace) -> int:
     import json
 
     from scraper.consume.lookup import describe, find, no_match_message
-    from scraper.errors import ConfigError
 
+    for name in ("query", "platform", "sdk"):
+        _check_text_argument(getattr(args, name), name.upper())
     if not args.query.strip():
         raise ConfigError("lookup: the query is empty; give an error code (871302) or a word")
     matches = find(args.data, args.query, platform=args.platform, sdk=args.sdk)
@@ -198,25 +230,81 @@ def _run_lookup(args: argparse.Namespace) -> int:
         records = [record.as_dict() for record in matches.records]
         print(json.dumps(records, ensure_ascii=False, indent=2))
     else:
-        print("\n".join(describe(record) for record in matches.records), end="")
+        _stdout("\n".join(describe(record) for record in matches.records))
     if matches.records:
         return 0
     _stderr(no_match_message(args.query, matches, platform=args.platform, sdk=args.sdk))
     return 1
 
 
+def _check_text_argument(value: str | None, name: str) -> None:
+    """Refuse an argument that is not valid UTF-8 (Python keeps such bytes as surrogates)."""
+    if value is None:
+        return
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            raw = value.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            raw = value.encode("utf-8", "backslashreplace")
+        shown = raw.decode("ascii", "backslashreplace")
+        raise ConfigError(
+            f"lookup: {name} '{shown}' is not valid UTF-8; check the terminal's or the "
+            "script's character encoding"
+        ) from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    debug = args.debug or os.environ.get(DEBUG_ENV, "") not in ("", "0")
     try:
-        code: int = args.handler(args)
+        with _terminate_on_sigterm():
+            code: int = args.handler(args)
     except ScraperError as error:
         _stderr(f"error: {error}")
         return error.exit_code
     except KeyboardInterrupt:
-        _stderr("interrupted")
-        return 130
+        _stderr("interrupted: stopped, nothing was written")
+        return INTERRUPTED
+    except Terminated:
+        _stderr("terminated: stopped, nothing was written")
+        return TERMINATED
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        _stderr(internal_error(exc))
+        return INTERNAL_ERROR
     return code
+
+
+def internal_error(exc: BaseException) -> str:
+    """The one line an unexpected exception gets: what it was, and where to report it."""
+    name = type(exc).__qualname__
+    what = f"{name}: {exc}" if str(exc) else name
+    return (
+        f"internal error (a bug in the tool): {' '.join(what.split())[:300]}; please report it "
+        f"at {PROJECT_URL}/issues with the command that failed (for the traceback, run again "
+        f"with --debug or {DEBUG_ENV}=1)"
+    )
+
+
+@contextlib.contextmanager
+def _terminate_on_sigterm() -> Iterator[None]:
+    """While the command runs, SIGTERM raises Terminated, so work unwinds and rolls back."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(_signum: int, _frame: FrameType | None) -> None:
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _add_change_arguments(build: argparse.ArgumentParser) -> None:
@@ -279,7 +367,7 @@ def _run_diff(args: argparse.Namespace) -> int:
     old, old_sha256 = _read_dataset(args.old)
     new, new_sha256 = _read_dataset(args.new)
     result = compare(old, new, names=(str(args.old), str(args.new)))
-    sys.stdout.write(render(result, args.output_format, old_sha256, new_sha256))
+    _stdout(render(result, args.output_format, old_sha256, new_sha256))
     return 0 if result.is_empty else 1
 
 

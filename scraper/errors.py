@@ -14,12 +14,20 @@
     ├── OutputChanged            exit 3: another build published while a partial one ran
     └── GuardError               exit 4: the new dataset lost too many records to publish
 
+    Terminated (BaseException)   exit 143: SIGTERM arrived; raised by the CLI's signal handler
+
+Any other exception is a bug: the CLI exits `INTERNAL_ERROR` (70) with one line naming it.
+
 Third-party exceptions are translated into this tree where they occur (`raise ... from exc`),
 so nothing outside the module that calls a library knows that library's exceptions.
 This module imports nothing from the command line.
 """
 
 from __future__ import annotations
+
+INTERRUPTED = 130  # SIGINT (Ctrl-C): 128 + 2, as shells report it
+TERMINATED = 143  # SIGTERM: 128 + 15
+INTERNAL_ERROR = 70  # EX_SOFTWARE of sysexits.h: a bug in the tool
 
 
 class ScraperError(Exception):
@@ -96,3 +104,10 @@ class GuardError(ScraperError):
     """A source shrank beyond the allowed fraction; publishing was refused."""
 
     exit_code = 4
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived; a BaseException, like KeyboardInterrupt, so only `finally` blocks and
+    the publish step's rollback see it on its way out."""
+
+    exit_code = TERMINATED

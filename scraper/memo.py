@@ -19,7 +19,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from scraper.files import LOCK_NAME, TEMP_PREFIX, atomic_write
+from scraper.files import (
+    LOCK_NAME,
+    MIB,
+    TEMP_PREFIX,
+    atomic_write,
+    parse_json,
+    read_regular,
+    sha256_file,
+)
 from scraper.sources.local import Page
 
 MEMO_FOLDER = "builds"
@@ -61,7 +69,7 @@ def is_current(memo: BuildMemo, out_dir: Path) -> bool:
     An unreadable memo is simply not current: it only ever saves work.
     """
     try:
-        stored = json.loads(memo.path.read_bytes())
+        stored = parse_json(read_regular(memo.path, MIB))
         return bool(
             stored["inputs"] == memo.inputs
             and stored["outputs"]
@@ -83,7 +91,7 @@ def remember(memo: BuildMemo, out_dir: Path) -> None:
 
 def _output_digests(out_dir: Path) -> dict[str, str]:
     return {
-        path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+        path.name: sha256_file(path) or "unreadable"
         for path in sorted(out_dir.iterdir())
         if path.is_file() and path.name != LOCK_NAME and not path.name.startswith(TEMP_PREFIX)
     }

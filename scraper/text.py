@@ -11,3 +11,26 @@ _WHITESPACE_RUN = re.compile(r"\s+")
 def normalise_text(text: str) -> str:
     """Collapse every run of whitespace to one space and strip; change nothing else."""
     return _WHITESPACE_RUN.sub(" ", text).strip()
+
+
+# C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides: what a
+# terminal would act on (move the cursor, change colours, reorder text) instead of showing.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` with every control character shown as an escape (`\\x1b`), safe for a terminal."""
+    return _CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode(), text)
+
+
+def without_userinfo(url: str) -> str:
+    """`url` without a `user:password@` part, which must never reach an export."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))

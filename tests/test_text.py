@@ -37,3 +37,19 @@ from scraper.text import normalise_text
 )
 def test_normalise_text(raw: str, expected: str) -> None:
     assert normalise_text(raw) == expected
+
+
+def test_printable_escapes_what_a_terminal_would_act_on() -> None:
+    from scraper.text import printable
+
+    assert printable("a\x1b[2Jb\x07c\x9bd\u202ee\tf\ng") == "a\\x1b[2Jb\\x07c\\x9bd\\u202ee\tf\ng"
+    assert printable("登录 异常") == "登录 异常"
+
+
+def test_a_warning_with_escape_sequences_is_printed_escaped(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from scraper.cli import _stderr
+
+    _stderr("warning: \x1b]0;owned\x07 title")
+    assert capsys.readouterr().err == "warning: \\x1b]0;owned\\x07 title\n"

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
 from scraper.errors import DatasetError
 from scraper.model import RECORD_FIELDS, SCHEMA_VERSION, TEXT_FIELDS, Record
+from scraper.readback import MIB, parse_json, read_regular
 
 _TEXT_FIELDS = TEXT_FIELDS
+# The dataset is well under 1 MiB; a file much larger than this is not one the build wrote.
+MAX_DATASET_BYTES = 64 * MIB
 
 
 def load_records(path: Path) -> list[Record]:
@@ -20,7 +22,7 @@ def load_records(path: Path) -> list[Record]:
 def load_dataset(path: Path) -> tuple[list[Record], str]:
     """The records of a dataset file and the sha256 of the very bytes they were read from."""
     try:
-        data = path.read_bytes()
+        data = read_regular(path, MAX_DATASET_BYTES)
     except FileNotFoundError as exc:
         raise DatasetError(f"{path}: dataset file not found") from exc
     except OSError as exc:
@@ -30,8 +32,8 @@ def load_dataset(path: Path) -> tuple[list[Record], str]:
 
 def records_from_json(data: bytes, where: str) -> list[Record]:
     try:
-        document = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        document = parse_json(data)
+    except ValueError as exc:  # also UnicodeDecodeError and JSONDecodeError
         raise DatasetError(f"{where}: not a dataset (invalid JSON: {exc})") from exc
     if not isinstance(document, dict) or "records" not in document:
         raise DatasetError(f"{where}: not a dataset (expected an object with 'records')")

@@ -24,6 +24,19 @@ PREAMBLE = (
 # the history tables have them all (a renamed section changes every code under it).
 ENTRY_LIMIT = 50
 _DATED_HEADING = re.compile(r"^## \d{4}-\d{2}-\d{2}")
+# What GitHub links in a commit message, code spans or not: `#12`, `owner/repo#3`, `GH-4`,
+# `@someone`. The entry becomes the refresh's commit message, so page text must not close an
+# issue or notify anyone: the sign is replaced by its full-width twin, which links nothing.
+_REFERENCE = re.compile(r"#(?=\d)|(?<![\w-])GH-(?=\d)|@(?=[A-Za-z0-9])", re.IGNORECASE)
+_NEUTRAL = {"#": "\uff03", "@": "\uff20"}
+
+
+def neutralise_references(text: str) -> str:
+    """`text` with issue references and @mentions made inert (`#12` -> `＃12`, `GH-4` ->
+    `GH－4`, `@octocat` -> `＠octocat`)."""
+    return _REFERENCE.sub(
+        lambda match: _NEUTRAL.get(match.group(), match.group()[:2] + "\uff0d"), text
+    )
 
 
 def entry(diff: Diff, day: date, *, first: bool = False) -> str:
@@ -36,7 +49,8 @@ def entry(diff: Diff, day: date, *, first: bool = False) -> str:
             f"## {day.isoformat()}: first version, {total} {'code' if total == 1 else 'codes'}\n"
             f"\nThe dataset starts with {total} {'code' if total == 1 else 'codes'}: {listing}.\n"
         )
-    return f"## {day.isoformat()}: {in_words(diff)}\n\n{render_markdown(diff, limit=ENTRY_LIMIT)}"
+    body = neutralise_references(render_markdown(diff, limit=ENTRY_LIMIT))
+    return f"## {day.isoformat()}: {in_words(diff)}\n\n{body}"
 
 
 def add_entry(existing: str | None, new_entry: str) -> str:

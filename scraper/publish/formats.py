@@ -83,13 +83,14 @@ SQLITE_SCHEMA = _SQLITE_SCHEMA.replace(
 
 
 def unjournaled(connection: sqlite3.Connection) -> None:
-    """No rollback journal and no syncs while a new, not yet published file is written.
+    """The rollback journal in memory and no syncs while a new, unpublished file is written.
 
     The file is a temporary one: a failure deletes it, and publishing flushes it to disk before
-    renaming it into place, so the journal and SQLite's own syncs would only cost time (most of
-    the SQLite export's). Neither setting is stored in the file, so readers get the defaults.
+    renaming it into place, so a journal on disk and SQLite's own syncs would only cost time
+    (most of the SQLite export's). In memory, a failed transaction still rolls back. Neither
+    setting is stored in the file, so readers get the defaults.
     """
-    connection.execute("PRAGMA journal_mode = OFF")
+    connection.execute("PRAGMA journal_mode = MEMORY")
     connection.execute("PRAGMA synchronous = OFF")
 
 

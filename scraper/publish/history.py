@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -46,6 +47,7 @@ CREATE TABLE IF NOT EXISTS changes (
 );
 CREATE INDEX IF NOT EXISTS changes_code ON changes (code);
 """
+MAX_HISTORY_BYTES = 1024 * 2**20
 _RUN_COLUMNS = (
     "id",
     "time",
@@ -146,12 +148,22 @@ def write_history(
     connection = sqlite3.connect(target)
     try:
         unjournaled(connection)
-        with connection:
-            connection.executescript(HISTORY_SCHEMA)
-            connection.executemany(_insert("runs", _RUN_COLUMNS), runs)
-            connection.executemany(_insert("changes", _CHANGE_COLUMNS), changes)
-            if run is not None:
-                _add_run(connection, run)
+        connection.executescript(HISTORY_SCHEMA)
+        try:
+            with connection:  # one transaction, so the file's bytes depend only on its rows
+                connection.executemany(_insert("runs", _RUN_COLUMNS), runs)
+                connection.executemany(_insert("changes", _CHANGE_COLUMNS), changes)
+                if run is not None:
+                    _add_run(connection, run)
+        except (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.ProgrammingError) as exc:
+            warn(
+                f"warning: {previous}: its change history breaks the history tables' rules "
+                f"({exc}); the history starts again with this build (the earlier file in "
+                "version control still holds the old one)"
+            )
+            with connection:
+                if run is not None:
+                    _add_run(connection, run)
     finally:
         connection.close()
 
@@ -185,8 +197,17 @@ def _insert(table: str, columns: tuple[str, ...]) -> str:
 
 def read_history(path: Path) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
     """The runs (by id) and changes of a previous SQLite file; none when it has no history yet."""
-    if not path.is_file():
+    if not path.exists():
         return [], []
+    try:
+        status = path.lstat()
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read the change history ({exc.strerror})") from exc
+    if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_HISTORY_BYTES:
+        raise DatasetError(
+            f"{path}: cannot read the change history (not a regular file of at most "
+            f"{MAX_HISTORY_BYTES // 2**20} MiB)"
+        )
     try:
         connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as exc:

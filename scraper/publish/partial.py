@@ -6,15 +6,16 @@ The previous `errorcodes.json` gives their records and `manifest.json` their sou
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from scraper.consume.dataset import load_dataset
 from scraper.errors import ConfigError, DatasetError
+from scraper.files import parse_json, read_regular
 from scraper.model import JSON_NAME, MANIFEST_NAME, Source
 from scraper.parse.page import ParsedPage
 from scraper.parse.rows import Origin, SourceReport
+from scraper.publish.folder import MAX_MANIFEST_BYTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +56,7 @@ def carry_over(out_dir: Path, kept: tuple[Source, ...]) -> Carried:
 
 def _manifest_entries(path: Path) -> dict[str, dict[str, object]]:
     try:
-        manifest = json.loads(path.read_bytes())
+        manifest = parse_json(read_regular(path, MAX_MANIFEST_BYTES))
         sources = manifest["sources"]
         return {
             entry["id"]: entry

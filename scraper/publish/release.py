@@ -16,7 +16,7 @@ from pathlib import Path
 from scraper.about import VERSION as __version__
 from scraper.consume.dataset import load_dataset
 from scraper.errors import DatasetError, GuardError, OutputChanged, OutputError
-from scraper.files import sha256_file, temporary_path
+from scraper.files import MIB, read_regular, sha256_file, temporary_path
 from scraper.memo import BuildMemo, remember
 from scraper.model import CHANGELOG_NAME, CSV_NAME, DIFF_NAME, JSON_NAME, SQLITE_NAME, Record
 from scraper.parse.page import ParsedPage, check_strict, merge_pages
@@ -24,7 +24,7 @@ from scraper.publish.changelog import add_entry, entry
 from scraper.publish.contract import contract_files
 from scraper.publish.diff import Diff, compare
 from scraper.publish.diff import render_json as render_diff
-from scraper.publish.folder import is_unchanged, output_lock, publish
+from scraper.publish.folder import is_unchanged, output_lock, publish, staging
 from scraper.publish.formats import (
     file_digest,
     render_csv,
@@ -124,16 +124,18 @@ def release(
                 diff,
             )
         notes = change_notes(options.out_dir, run, first=previous is None) if run else {}
-        sqlite_path = temporary_path(options.out_dir, SQLITE_NAME)
+        with staging(options.out_dir):
+            sqlite_path = temporary_path(options.out_dir, SQLITE_NAME)
         try:
-            write_sqlite(records, sqlite_path)
-            write_history(
-                sqlite_path,
-                previous=options.out_dir / SQLITE_NAME,
-                previous_sha256=previous.sha256 if previous else None,
-                run=run,
-                warn=progress.warner(Kind.HISTORY),
-            )
+            with staging(options.out_dir):
+                write_sqlite(records, sqlite_path)
+                write_history(
+                    sqlite_path,
+                    previous=options.out_dir / SQLITE_NAME,
+                    previous_sha256=previous.sha256 if previous else None,
+                    run=run,
+                    warn=progress.warner(Kind.HISTORY),
+                )
             if options.strict:  # the history's warning concerns the data too
                 check_strict(pages, _data_warnings(progress))
             _count_page_warnings(pages, progress)
@@ -253,7 +255,7 @@ def change_notes(out_dir: Path, run: Run, *, first: bool) -> dict[str, bytes]:
     """`diff.json` and the change log with this run's entry on top."""
     log_path = out_dir / CHANGELOG_NAME
     try:
-        existing: str | None = log_path.read_text(encoding="utf-8")
+        existing: str | None = read_regular(log_path, 64 * MIB).decode("utf-8")
     except FileNotFoundError:
         existing = None
     except (OSError, UnicodeDecodeError) as exc:

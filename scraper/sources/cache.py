@@ -11,15 +11,26 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
-from scraper.files import atomic_write
+from scraper.files import MIB, atomic_write, parse_json, read_regular
+from scraper.sources.decode import MAX_PAGE_BYTES
 
 _FORMAT = 1  # bump when the metadata layout changes; other versions are misses
 
 Warn = Callable[[str], None]
+_MAX_META_BYTES = MIB
+# A validator is sent back as a header: printable ASCII, no surrounding space, of sane length.
+_VISIBLE_ASCII = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]{0,1022}[\x21-\x7e])?")
+
+
+def is_visible_ascii(value: str) -> bool:
+    """True for a header value the cache may store and send back (an ETag, a Last-Modified)."""
+    return _VISIBLE_ASCII.fullmatch(value) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,18 +110,18 @@ _OPTIONAL_TEXT = ("etag", "last_modified", "content_type")
 def _read_entry(url: str, meta_path: Path, body_path: Path) -> CacheEntry | str:
     """The entry stored for `url`, or why it cannot be used."""
     try:
-        meta = json.loads(meta_path.read_bytes())
+        meta: Any = parse_json(read_regular(meta_path, _MAX_META_BYTES))
     except OSError as exc:
         return f"cannot read it: {exc.strerror or exc}"
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except ValueError:
         return "its metadata is not valid JSON"
     problem = _check_meta(meta, url)
     if problem:
         return problem
     try:
-        body = body_path.read_bytes()
-    except OSError:
-        return f"its body file {body_path.name} is missing or unreadable"
+        body = read_regular(body_path, MAX_PAGE_BYTES)
+    except OSError as exc:
+        return f"its body file {body_path.name} is missing or unreadable ({exc.strerror or exc})"
     if len(body) != meta["size"] or hashlib.sha256(body).hexdigest() != meta["sha256"]:
         return "its body does not match the recorded sha256"
     return CacheEntry(
@@ -137,6 +148,8 @@ def _check_meta(meta: object, url: str) -> str | None:
         return "final_url is missing"
     if not all(meta.get(name) is None or isinstance(meta[name], str) for name in _OPTIONAL_TEXT):
         return "a validator has a wrong type"
+    if not all(meta.get(name) is None or is_visible_ascii(meta[name]) for name in _OPTIONAL_TEXT):
+        return "a validator is not visible ASCII"
     sha = meta.get("sha256")
     size = meta.get("size")
     if not isinstance(sha, str) or not isinstance(size, int) or isinstance(size, bool):

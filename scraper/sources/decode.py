@@ -55,15 +55,28 @@ def decode_page(data: bytes, where: str, declared: str | None = None) -> str:
 
 def _decode(data: bytes, encoding: str, where: str) -> str:
     name = _canonical(encoding)
+    shown = repr(encoding[:40] + ("..." if len(encoding) > 40 else ""))
+    try:
+        codec = codecs.lookup(name)
+    except (LookupError, ValueError) as exc:
+        raise ReadError(f"{where}: unknown character encoding {shown}") from exc
+    if not codec._is_text_encoding:
+        raise ReadError(
+            f"{where}: the declared charset {shown} names no text encoding (it is a "
+            "bytes-to-bytes codec); fix the page's charset"
+        )
     try:
         return data.decode(name)
-    except LookupError as exc:
-        raise ReadError(f"{where}: unknown character encoding {encoding!r}") from exc
     except UnicodeDecodeError as exc:
         raise ReadError(
             f"{where}: bytes do not match the declared encoding {encoding!r} "
             f"(first bad byte at offset {exc.start}); the file may be truncated or saved in "
             "another encoding: re-save it as UTF-8, or fix its <meta charset>"
+        ) from exc
+    except UnicodeError as exc:  # the "undefined" codec, which refuses everything
+        raise ReadError(
+            f"{where}: the declared charset {shown} names no text encoding that can decode a "
+            "page; fix the page's charset"
         ) from exc
 
 
@@ -80,7 +93,7 @@ def check_size(size: int, where: str) -> None:
 def _canonical(encoding: str) -> str:
     try:
         name = codecs.lookup(encoding.strip().strip("\"'")).name
-    except LookupError:
+    except (LookupError, ValueError):
         return encoding
     return _SUPERSETS.get(name, name)
 

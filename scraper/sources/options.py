@@ -22,6 +22,11 @@ DEFAULT_CACHE_DIR = Path(".cache")
 MIB = 1024 * 1024
 DEFAULT_MAX_BODY = 5 * MIB
 DEFAULT_TIMEOUT = 10.0
+DEFAULT_MAX_TIME = 60.0  # one request, connecting to the last byte, whatever the server does
+DEFAULT_MAX_REFRESH_TIME = 600.0  # every fetch of a refresh, retries and their waits included
+MAX_SECONDS = 86400.0  # a day: the longest wait any option may ask for
+MAX_RETRIES = 100
+MAX_BODY = 1024 * MIB
 MAX_REDIRECTS = 5
 PER_HOST = 4  # requests in flight to one host at a time
 _POLICY = RetryPolicy()
@@ -36,6 +41,8 @@ class RemoteOptions:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     max_body_size: int = DEFAULT_MAX_BODY
     cache_dir: Path | None = DEFAULT_CACHE_DIR
+    max_time: float = DEFAULT_MAX_TIME
+    max_refresh_time: float = DEFAULT_MAX_REFRESH_TIME
 
 
 def project_url() -> str:
@@ -81,6 +88,20 @@ def add_remote_arguments(build: argparse.ArgumentParser) -> None:
         help=f"give up when the site sends nothing for this long (default: {DEFAULT_TIMEOUT:g})",
     )
     group.add_argument(
+        "--max-time",
+        type=_timeout,
+        metavar="SECONDS",
+        help="give up on a request that has not completed after this long, however the site "
+        f"sends it (default: {DEFAULT_MAX_TIME:g})",
+    )
+    group.add_argument(
+        "--max-refresh-time",
+        type=_timeout,
+        metavar="SECONDS",
+        help="stop the refresh (exit 3, nothing written) when fetching has taken this long, "
+        f"retries included (default: {DEFAULT_MAX_REFRESH_TIME:g})",
+    )
+    group.add_argument(
         "--retries",
         type=_count,
         metavar="N",
@@ -113,6 +134,8 @@ _TUNING = (
     "no_cache",
     "connect_timeout",
     "read_timeout",
+    "max_time",
+    "max_refresh_time",
     "retries",
     "retry_backoff",
     "max_retry_after",
@@ -143,6 +166,8 @@ def remote_options(args: argparse.Namespace) -> RemoteOptions | None:
         retry=policy,
         max_body_size=_given(args.max_body_size, defaults.max_body_size),
         cache_dir=None if args.no_cache else (args.cache or defaults.cache_dir),
+        max_time=_given(args.max_time, defaults.max_time),
+        max_refresh_time=_given(args.max_refresh_time, defaults.max_refresh_time),
     )
 
 
@@ -150,14 +175,20 @@ def _given(value: _T | None, default: _T) -> _T:
     return default if value is None else value
 
 
-def _seconds(text: str) -> float:
+def seconds(text: str) -> float:
+    """A command-line number of seconds: finite, from 0 to a day."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a finite number of seconds >= 0: {text!r}")
+    if not 0 <= value <= MAX_SECONDS:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(
+            f"must be a finite number of seconds from 0 to {MAX_SECONDS:g} (a day): {text!r}"
+        )
     return value
+
+
+_seconds = seconds
 
 
 def _timeout(text: str) -> float:
@@ -168,12 +199,14 @@ def _timeout(text: str) -> float:
 
 
 def _count(text: str) -> int:
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise argparse.ArgumentTypeError(f"not a whole number >= 0: {text!r}")
+    if len(text) > 3 or int(text) > MAX_RETRIES:
+        raise argparse.ArgumentTypeError(f"at most {MAX_RETRIES}: {text!r}")
     return int(text)
 
 
-_SIZE = re.compile(r"^(\d+)\s*(|b|k|kb|kib|m|mb|mib)$", re.I)
+_SIZE = re.compile(r"^([0-9]{1,12})\s*(|b|k|kb|kib|m|mb|mib)$", re.I)
 
 
 def _size(text: str) -> int:
@@ -184,4 +217,6 @@ def _size(text: str) -> int:
     value = number * (MIB if unit.startswith("m") else 1024 if unit.startswith("k") else 1)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be more than 0 bytes: {text!r}")
+    if value > MAX_BODY:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_BODY // MIB}M: {text!r}")
     return value

@@ -65,9 +65,10 @@ def decide(
         wait = parse_retry_after(retry_after, now or datetime.now(UTC))
         if wait is not None:
             if wait > policy.max_retry_after:
+                asked = f"{wait:g} s" if wait != float("inf") else "an endless time"
                 return Decision(
                     None,
-                    f"the site asked to retry after {wait:g} s, more than the "
+                    f"the site asked to retry after {asked}, more than the "
                     f"{policy.max_retry_after:g} s cap (--max-retry-after)",
                 )
             return Decision(wait)
@@ -75,17 +76,32 @@ def decide(
     return Decision(exponential * (0.5 + min(max(jitter, 0.0), 1.0) / 2))
 
 
+# Longer values are no HTTP-date and no delay worth waiting for; parsing stops there.
+_RETRY_AFTER_CHARS = 64
+_MAX_DELAY_DIGITS = 9  # about 31 years of seconds: anything longer is "too long" all the same
+
+
 def parse_retry_after(value: str, now: datetime) -> float | None:
-    """Seconds to wait from a Retry-After value (delay-seconds or HTTP-date); None if invalid."""
+    """Seconds to wait from a Retry-After value (delay-seconds or HTTP-date); None if invalid.
+
+    Bounded whatever the server sends: a delay of more digits than anyone would wait is
+    infinite (so the cap refuses it), and only ASCII digits count (not `²` or `٣`).
+    """
     from email.utils import parsedate_to_datetime  # costly import; rarely needed
 
     text = value.strip()
-    if text.isdigit():
-        return float(int(text))
+    if text and text.isascii() and text.isdigit():
+        digits = text.lstrip("0") or "0"
+        return float("inf") if len(digits) > _MAX_DELAY_DIGITS else float(int(digits))
+    if len(text) > _RETRY_AFTER_CHARS or not text.isascii():
+        return None
     try:
         when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:  # an HTTP-date is always GMT; parsedate gives naive for "-0000"
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
+    try:
+        return max(0.0, (when - now).total_seconds())
+    except OverflowError:
+        return float("inf")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 
@@ -77,3 +78,30 @@ def test_a_different_entry_on_another_day_is_not_replaced() -> None:
     log = add_entry(add_entry(None, ONE), TWO)
     assert log.count("## 2025-") == 2
     assert log.index("2025-03-02") < log.index("2025-03-01")
+
+
+@pytest.mark.parametrize(
+    ("text", "inert"),
+    [
+        ("Fixes #12", "Fixes ＃12"),
+        ("see owner/repo#3", "see owner/repo＃3"),
+        ("GH-4 and gh-5", "GH－4 and gh－5"),
+        ("`@octocat` cc @team-a", "`＠octocat` cc ＠team-a"),
+        ("## heading, # 1, C#, a-GH-4", "## heading, # 1, C#, a-GH-4"),
+    ],
+    ids=["issue", "cross-repo", "gh", "mention", "left-alone"],
+)
+def test_references_and_mentions_are_made_inert(text: str, inert: str) -> None:
+    from scraper.publish.changelog import neutralise_references
+
+    assert neutralise_references(text) == inert
+
+
+def test_an_entry_cannot_close_issues_or_ping_people() -> None:
+    from scraper.publish.diff import Diff
+    from tests.datasets import record
+
+    added = record(code=5, message="Fixes #1 ... @octocat owner/repo#3 GH-4")
+    text = entry(Diff([added], [], []), date(2025, 3, 1))
+    assert "Fixes ＃1 ... ＠octocat owner/repo＃3 GH－4" in text
+    assert not re.search(r"#\d|@\w|GH-\d", text)

@@ -1,0 +1,206 @@
+"""The exit-code contract: an unexpected exception is exit 70, never 1, and changes nothing.
+
+The scheduled refresh commits `output/` when the build exits 1, so a crash must never look
+like "the data changed". Each stage of a build gets an exception it does not expect; every
+time the exit is 70, stderr is one line naming the exception and asking for a report, no
+traceback is printed unless asked for, and the output folder is exactly as it was.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from scraper.cli import internal_error
+from tests.conftest import FIXTURES, PROJECT_ROOT, CliResult, snapshot
+
+Run = Callable[..., CliResult]
+REPORT = (
+    "; please report it at https://github.com/jmessage-errorcodes/jmessage-errorcodes/issues "
+    "with the command that failed (for the traceback, run again with --debug or "
+    "JMESSAGE_ERRORCODES_DEBUG=1)"
+)
+
+
+class Boom(Exception):
+    """What no stage expects."""
+
+
+@pytest.fixture
+def changed_page(tmp_path: Path, run_cli: Run) -> tuple[Path, Path]:
+    """A published old version and a sources file whose page has changed since: (config, out)."""
+    page = tmp_path / "page.md"
+    config = tmp_path / "sources.toml"
+    config.write_text(
+        '[[source]]\nid = "ios"\nurl = "https://docs.example/ios/"\npath = "page.md"\n'
+        'platform = "ios"\n',
+        encoding="utf-8",
+    )
+    shutil.copyfile(FIXTURES / "versions" / "base.md", page)
+    out = tmp_path / "output"
+    assert run_cli("build", "--sources", config, "--out", out).exit_code == 0
+    shutil.copyfile(FIXTURES / "versions" / "section_renamed.md", page)
+    return config, out
+
+
+def _raise(*_args: object, **_kwargs: object) -> None:
+    raise Boom("injected")
+
+
+def _raise_on_call(number: int, original: Callable[..., object]) -> Callable[..., object]:
+    calls = [0]
+
+    def maybe(*args: object, **kwargs: object) -> object:
+        calls[0] += 1
+        if calls[0] == number:
+            raise Boom("injected")
+        return original(*args, **kwargs)
+
+    return maybe
+
+
+STAGES = [
+    "scraper.build.read_local",
+    "scraper.build.parse_page",
+    "scraper.publish.release.merge_pages",
+    "scraper.publish.release.compare",
+    "scraper.publish.release.contract_files",
+    "scraper.publish.release.change_notes",
+    "scraper.publish.release.write_sqlite",
+    "scraper.publish.release.write_history",
+    "scraper.publish.release.render_manifest",
+]
+
+
+@pytest.mark.parametrize("target", STAGES, ids=[name.rsplit(".", 1)[1] for name in STAGES])
+def test_an_unexpected_exception_in_a_stage_is_exit_70_and_changes_nothing(
+    run_cli: Run, changed_page: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, target: str
+) -> None:
+    config, out = changed_page
+    before = snapshot(out)
+    monkeypatch.setattr(target, _raise)
+    result = run_cli("build", "--sources", config, "--out", out, "--exit-code")
+    assert result.exit_code == 70
+    assert result.stderr.splitlines()[-1] == (
+        "internal error (a bug in the tool): Boom: injected" + REPORT
+    )
+    assert "Traceback" not in result.stderr
+    assert snapshot(out) == before
+
+
+@pytest.mark.parametrize("step", range(1, 7), ids=lambda step: f"rename-{step}")
+def test_an_unexpected_exception_at_any_rename_of_the_publish_puts_everything_back(
+    run_cli: Run, changed_page: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, step: int
+) -> None:
+    config, out = changed_page
+    before = snapshot(out)
+    monkeypatch.setattr(Path, "replace", _raise_on_call(step, Path.replace))
+    result = run_cli("build", "--sources", config, "--out", out, "--exit-code")
+    assert result.exit_code == 70, result.stderr
+    assert "Traceback" not in result.stderr
+    assert snapshot(out) == before, "the folder must be as it was"
+    assert not list(out.glob(".tmp-*"))
+
+
+def test_an_unexpected_exception_in_a_fetch_is_exit_70(
+    run_cli: Run, tmp_output: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("scraper.sources.http.Fetcher.fetch", _raise)
+    result = run_cli("build", "--remote", "--no-cache", "--out", tmp_output, "--exit-code")
+    assert result.exit_code == 70
+    assert result.stderr.splitlines()[-1] == (
+        "internal error (a bug in the tool): Boom: injected" + REPORT
+    )
+    assert not tmp_output.exists()
+
+
+def test_the_traceback_is_printed_only_when_asked_for(
+    run_cli: Run,
+    changed_page: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config, out = changed_page
+    monkeypatch.setattr("scraper.build.parse_page", _raise)
+    result = run_cli("--debug", "build", "--sources", config, "--out", out)
+    assert result.exit_code == 70
+    assert "Traceback (most recent call last)" in result.stderr
+    monkeypatch.setenv("JMESSAGE_ERRORCODES_DEBUG", "1")
+    result = run_cli("build", "--sources", config, "--out", out)
+    assert result.exit_code == 70
+    assert "Traceback (most recent call last)" in result.stderr
+    monkeypatch.setenv("JMESSAGE_ERRORCODES_DEBUG", "0")
+    assert "Traceback" not in run_cli("build", "--sources", config, "--out", out).stderr
+
+
+def test_the_internal_error_line_is_one_line_and_bounded() -> None:
+    line = internal_error(ValueError("two\nlines\x1b[31m" + "x" * 1000))
+    assert "\n" not in line
+    assert line.startswith("internal error (a bug in the tool): ValueError: two lines\x1b[31mxx")
+    assert len(line) < 600
+
+
+def test_keyboard_interrupt_is_exit_130(
+    run_cli: Run, changed_page: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config, out = changed_page
+    before = snapshot(out)
+
+    def interrupt(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("scraper.publish.release.render_manifest", interrupt)
+    result = run_cli("build", "--sources", config, "--out", out, "--exit-code")
+    assert result.exit_code == 130
+    assert result.stderr.splitlines()[-1] == "interrupted: stopped, nothing was written"
+    assert snapshot(out) == before
+
+
+# Runs the command line, sending itself SIGTERM while the publish is half-way (the 3rd rename).
+TERMINATE_DURING_PUBLISH = """
+import os, pathlib, signal, sys
+from scraper.cli import main
+calls, replace = [0], pathlib.Path.replace
+def terminating_replace(self, destination):
+    calls[0] += 1
+    if calls[0] == 3:
+        os.kill(os.getpid(), signal.SIGTERM)
+    return replace(self, destination)
+pathlib.Path.replace = terminating_replace
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_sigterm_during_the_publish_is_exit_143_and_the_folder_is_as_it_was(
+    changed_page: tuple[Path, Path],
+) -> None:
+    config, out = changed_page
+    before = {name: data for name, (data, _) in snapshot(out).items()}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            TERMINATE_DURING_PUBLISH,
+            "build",
+            "--sources",
+            str(config),
+            "--out",
+            str(out),
+            "--exit-code",
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 143, done.stderr
+    assert done.returncode != -signal.SIGTERM
+    assert done.stderr.splitlines()[-1] == "terminated: stopped, nothing was written"
+    assert {name: data for name, (data, _) in snapshot(out).items()} == before
+    assert not list(out.glob(".tmp-*"))
