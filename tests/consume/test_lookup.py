@@ -170,7 +170,11 @@ def test_a_negative_code_needs_no_double_dash(run_cli: RunCli, tmp_path: Path) -
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["871102", "--platform", "ios"], "no entry matches '871102' (platform ios)\n"),
+        (
+            ["871102", "--platform", "ios"],
+            "no entry matches '871102' (platform ios); android/JMessage has it: "
+            "try --platform android\n",
+        ),
         (["123456"], "no entry matches '123456'\n"),
         (["99999999999999999999999"], "no entry matches '99999999999999999999999'\n"),
         (["no such words"], "no entry matches 'no such words'\n"),
@@ -178,12 +182,12 @@ def test_a_negative_code_needs_no_double_dash(run_cli: RunCli, tmp_path: Path) -
         (
             ["871102", "--platform", "andriod"],
             "no entry matches '871102' (platform andriod); the dataset has no platform "
-            "'andriod' (it has android, ios)\n",
+            "'andriod' (it has android, ios); android/JMessage has it: try --platform android\n",
         ),
         (
             ["871102", "--sdk", "JPush"],
             "no entry matches '871102' (sdk JPush); the dataset has no sdk 'JPush' "
-            "(it has JMRTC, JMessage)\n",
+            "(it has JMRTC, JMessage); android/JMessage has it: try --sdk JMessage\n",
         ),
     ],
     ids=[
