@@ -55,7 +55,7 @@ def output_lock(
 
 def remove_stale_temporaries(out_dir: Path) -> None:
     """Delete temporary files a killed build left behind (only ever called under the lock)."""
-    for leftover in out_dir.glob(f"{TEMP_PREFIX}*"):
+    for leftover in out_dir.rglob(f"{TEMP_PREFIX}*"):  # app/ has sub-folders
         with contextlib.suppress(OSError):
             leftover.unlink()
 
