@@ -47,7 +47,8 @@ class _Version(argparse.Action):
         from scraper.consume.about import describe_dataset
         from scraper.consume.lookup import DEFAULT_DATA_DIR
 
-        parser.exit(message=f"{parser.prog} {__version__}\n{describe_dataset(DEFAULT_DATA_DIR)}\n")
+        print(f"{parser.prog} {__version__}\n{describe_dataset(DEFAULT_DATA_DIR)}")
+        parser.exit()
 
 
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
