@@ -385,3 +385,12 @@ def test_typescript_keeps_hostile_texts_exactly(hostile_app: Path, tmp_path: Pat
     result = _compile_and_run(hostile_app, tmp_path)
     assert result["all"] == [item.as_dict() for item in HOSTILE]
     assert result["datasetVersion"] == "1.0.0+abc"
+
+
+def test_a_tampered_sdk_cannot_break_a_key_or_a_comment() -> None:
+    sdk = 'JMessage */ x="1'
+    tampered = [Record(name, sdk, 5, "five", "五", "", name, "") for name in ("android", "ios")]
+    assert resource_key(tampered[0]) == "jmessagexxxxxxx1_android_5"
+    files = app_files(tampered, "1.0.0+abc")
+    assert parse_android(files[ANDROID_EN]) == {"jmessagexxxxxxx1_android_5": "five"}
+    assert parse_strings(files[IOS_EN].decode("utf-8")) == {"jmessagexxxxxxx1_ios_5": "five"}

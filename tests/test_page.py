@@ -135,3 +135,11 @@ def test_rows_are_grouped_by_code_and_ids_are_unique() -> None:
 def test_without_a_recorded_date_the_page_says_so() -> None:
     data = render_page([record()], SOURCES, version="1.0.0+abc", updated=None)
     assert b"the date of the data is not recorded" in data
+
+
+def test_a_tampered_platform_cannot_break_an_attribute() -> None:
+    tampered = Record('ios" onclick="x', "JMessage", 5, "five", "五", "", "ios", "")
+    tree = _tree(_page([tampered]))
+    (row,) = tree.xpath("//tbody/tr")
+    assert row.get("id") == row_id(tampered)
+    assert row.get("onclick") is None

@@ -171,7 +171,7 @@ def _table(ordered: Sequence[Record]) -> str:
 
 
 def _row(record: Record) -> str:
-    anchor = row_id(record)
+    anchor = escape(row_id(record))
     description_lang = ' lang="zh"' if _CJK.search(record.description) else ""
     message_lang = ' lang="zh"' if _CJK.search(record.message) else ""
     return (
