@@ -44,8 +44,8 @@ class _Version(argparse.Action):
         self.help = "print the tool's version and the dataset's version and date, then exit"
 
     def __call__(self, parser: argparse.ArgumentParser, *_args: object) -> None:
-        from scraper.consume.about import describe_dataset
         from scraper.consume.lookup import DEFAULT_DATA_DIR
+        from scraper.consume.version import describe_dataset
 
         print(f"{parser.prog} {__version__}\n{describe_dataset(DEFAULT_DATA_DIR)}")
         parser.exit()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from scraper import PROJECT_URL
+from scraper.about import PROJECT_URL
 from scraper.model import FIELDS, SQLITE_NAME
 from scraper.publish.contract import DATA_TERMS
 from scraper.publish.formats import dump_json

@@ -11,7 +11,7 @@ from scraper import __version__
 from scraper.cli import build_parser, invoked_as
 from scraper.consume import location
 from scraper.consume import lookup as search
-from scraper.consume.about import describe_dataset
+from scraper.consume.version import describe_dataset
 from scraper.model import DATAPACKAGE_NAME
 from tests.conftest import PROJECT_ROOT
 from tests.datasets import build_seeds
