@@ -1,5 +1,7 @@
 # `make dataset` and `make test` work on a machine that has only python3: each creates .venv
 # and installs what it needs the first time (and again whenever pyproject.toml changes).
+# `make test` also installs TypeScript into tests/ts/ with npm where npm exists; the browser
+# tests use the system's Chromium (.ci/run installs it); without them those tests are skipped.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -13,7 +15,7 @@ LOCK := requirements.lock.txt
 LOCK_ARGS ?=
 
 .DEFAULT_GOAL := all
-.PHONY: all dataset refresh test test-fast lint lock docs bench clean
+.PHONY: all dataset refresh test test-fast lint lock docs bench screenshot clean
 
 all: test lint
 
@@ -25,8 +27,13 @@ $(RUN_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-$(DEV_STAMP): pyproject.toml | $(BIN)/python
+$(DEV_STAMP): pyproject.toml tests/ts/package-lock.json | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
+	@if command -v npm >/dev/null 2>&1; then \
+		cd tests/ts && npm ci --no-audit --no-fund --loglevel=error; \
+	else \
+		echo "npm not found: the TypeScript test will be skipped"; \
+	fi
 	touch $@ $(RUN_STAMP)
 
 $(BENCH_STAMP): pyproject.toml $(DEV_STAMP)
@@ -69,6 +76,10 @@ docs: $(DEV_STAMP)
 bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
+screenshot: $(DEV_STAMP)
+	$(BIN)/python docs/screenshot.py
+
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist *.egg-info
+	rm -rf tests/ts/node_modules
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -56,12 +56,33 @@ def _stdout(text: str) -> None:
     sys.stdout.write(printable(text) if sys.stdout.isatty() else text)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def invoked_as(argv0: str) -> str:
+    """The program's name for usage lines: the console script's, or `python -m scraper`."""
+    name = Path(argv0).name
+    return "python -m scraper" if name in {"", "-c", "__main__.py"} else name
+
+
+class _Version(argparse.Action):
+    """`--version`: the tool's version, and the version and date of the dataset it reads."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS)
+        self.help = "print the tool's version and the dataset's version and date, then exit"
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object) -> None:
+        from scraper.consume.lookup import DEFAULT_DATA_DIR
+        from scraper.consume.version import describe_dataset
+
+        print(f"{parser.prog} {__version__}\n{describe_dataset(DEFAULT_DATA_DIR)}")
+        parser.exit()
+
+
+def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m scraper",
+        prog=prog or invoked_as(sys.argv[0] if sys.argv else ""),
         description="Build the JMessage SDK error-code dataset from its documentation pages.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action=_Version)
     parser.add_argument(
         "--debug",
         action="store_true",
@@ -131,6 +152,7 @@ def _run_build(args: argparse.Namespace) -> int:
     from scraper.sources.catalog import (
         BUILTIN_SOURCES,
         OPTIONAL_SOURCES,
+        check_seed_pages,
         include_sources,
         load_sources,
     )
@@ -151,6 +173,8 @@ def _run_build(args: argparse.Namespace) -> int:
         now=run_time(os.environ),
         strict=args.strict,
     )
+    if args.sources is None and options.remote is None:
+        check_seed_pages(sources)
     result = run_build(options, Reporter(_stderr))
     for page in result.pages:
         for anomaly in page.report.anomalies + page.report.duplicates:

@@ -90,9 +90,10 @@ def remember(memo: BuildMemo, out_dir: Path) -> None:
 
 
 def _output_digests(out_dir: Path) -> dict[str, str]:
+    """Every file of the output folder, its sub-folders (app/) included, by relative path."""
     return {
-        path.name: sha256_file(path) or "unreadable"
-        for path in sorted(out_dir.iterdir())
+        path.relative_to(out_dir).as_posix(): sha256_file(path) or "unreadable"
+        for path in sorted(out_dir.rglob("*"))
         if path.is_file() and path.name != LOCK_NAME and not path.name.startswith(TEMP_PREFIX)
     }
 

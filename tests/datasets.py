@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from scraper.build import BuildOptions, BuildResult, run_build
@@ -10,9 +11,11 @@ from scraper.publish.formats import render_json, write_sqlite
 from scraper.sources.catalog import BUILTIN_SOURCES
 
 
-def build_seeds(out_dir: Path) -> BuildResult:
-    """Build the dataset of the two seed pages into `out_dir`, quietly."""
-    return run_build(BuildOptions(sources=BUILTIN_SOURCES, out_dir=out_dir), lambda _line: None)
+def build_seeds(out_dir: Path, now: datetime | None = None) -> BuildResult:
+    """Build the dataset of the two seed pages into `out_dir`, quietly (at time `now`)."""
+    return run_build(
+        BuildOptions(sources=BUILTIN_SOURCES, out_dir=out_dir, now=now), lambda _line: None
+    )
 
 
 def record(

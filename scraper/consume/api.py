@@ -6,8 +6,9 @@
         print(record.code, record.message, record.description)
 
 Both read `errorcodes.json` (no SQLite, no network). With no path they read the dataset
-committed in the checkout this package runs from; pass a path (a file, or a folder holding
-errorcodes.json) to read a vendored copy or another build.
+committed in the checkout this package runs from, or, in an installed package, the copy the
+wheel carries; pass a path (a file, or a folder holding errorcodes.json) to read a vendored
+copy or another build.
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ def load(path: PathLike | None = None) -> list[Record]:
     file = _json_path(path)
     if path is None and not file.is_file():
         raise DatasetError(
-            f"{file}: dataset file not found; the dataset comes with a checkout of the project, "
-            "not with an installed package: pass load() the path of an errorcodes.json"
+            f"{file}: dataset file not found; build it with `python -m scraper build`, "
+            "or pass load() the path of an errorcodes.json"
         )
     try:
         stat = file.stat()

@@ -6,6 +6,10 @@ of three or more characters go through the trigram full-text index; shorter ones
 `%@`), which a trigram index cannot match, are compared with LIKE. The file is opened
 read-only, so a lookup never creates or changes a dataset.
 
+When the platform or sdk filters leave nothing, the same query runs without them, so that the
+message can say where the entries are; a code from the range of a source that the default build
+leaves out (server, Web SDK) gets a hint on how to include that source.
+
 (This module is not called `lookup` so that it cannot shadow the `scraper.lookup` function.)
 """
 
@@ -14,14 +18,15 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from scraper.consume.location import default_data_dir
 from scraper.errors import DatasetError
 from scraper.model import RECORD_FIELDS, SCHEMA_VERSION, SQLITE_NAME, Record, parse_code
 
-# The committed dataset of the checkout this package runs from, wherever the command runs.
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "output"
+# The checkout's committed dataset, or the copy an installed package carries.
+DEFAULT_DATA_DIR = default_data_dir()
 TRIGRAM = 3  # the trigram tokenizer cannot match a word shorter than this
 _SQLITE_INT = range(-(2**63), 2**63)
 _COLUMNS = ", ".join(RECORD_FIELDS)
@@ -34,6 +39,26 @@ class Matches:
     records: list[Record]
     platforms: tuple[str, ...]
     sdks: tuple[str, ...]
+    # What the query finds without the platform and sdk filters, when the filters left nothing.
+    elsewhere: list[Record] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class OptInSource:
+    """A source the default build leaves out: its id, its records' platform, its codes."""
+
+    id: str
+    platform: str
+    codes: range
+    pattern: str
+
+
+# The optional sources of `scraper.sources.catalog` (which this package does not import; a test
+# keeps the ids and platforms equal) and the code ranges their pages use.
+OPT_IN_SOURCES = (
+    OptInSource("server", "server", range(890000, 900000), "89xxxx"),
+    OptInSource("js", "web", range(880000, 890000), "88xxxx"),
+)
 
 
 def sqlite_path(data: Path | None) -> Path:
@@ -48,24 +73,32 @@ def find(
     """Entries matching `query`, optionally only on one platform and sdk (case-insensitive)."""
     path = sqlite_path(data)
     where, params = _conditions(query)
+    filters, values = list(where), list(params)
     if platform:
-        where.append("platform = ? COLLATE NOCASE")
-        params.append(platform)
+        filters.append("platform = ? COLLATE NOCASE")
+        values.append(platform)
     if sdk:
-        where.append("sdk = ? COLLATE NOCASE")
-        params.append(sdk)
-    sql = (
-        f"SELECT {_COLUMNS} FROM error_codes WHERE {' AND '.join(where)} "  # noqa: S608 - fixed
-        "ORDER BY platform, sdk, code"
-    )
+        filters.append("sdk = ? COLLATE NOCASE")
+        values.append(sdk)
     with _connect(path) as connection:
         try:
-            rows = connection.execute(sql, params).fetchall()
+            records = _select(connection, filters, values)
+            elsewhere = (
+                _select(connection, where, params) if not records and (platform or sdk) else []
+            )
             platforms = _distinct(connection, "platform")
             sdks = _distinct(connection, "sdk")
         except sqlite3.Error as exc:
             raise _not_a_dataset(path, exc) from exc
-    return Matches([Record(*row) for row in rows], platforms, sdks)
+    return Matches(records, platforms, sdks, elsewhere)
+
+
+def _select(connection: sqlite3.Connection, where: list[str], params: list[object]) -> list[Record]:
+    sql = (
+        f"SELECT {_COLUMNS} FROM error_codes WHERE {' AND '.join(where)} "  # noqa: S608 - fixed
+        "ORDER BY platform, sdk, code"
+    )
+    return [Record(*row) for row in connection.execute(sql, params).fetchall()]
 
 
 def _conditions(query: str) -> tuple[list[str], list[object]]:
@@ -163,4 +196,49 @@ def no_match_message(
     ):
         if value and value.casefold() not in {item.casefold() for item in known}:
             message += f"; the dataset has no {name} {value!r} (it has {', '.join(known)})"
+    if matches.elsewhere:
+        message += "; " + _found_elsewhere(query, matches.elsewhere, platform, sdk)
+    hint = opt_in_hint(query, matches.platforms)
+    if hint:
+        message += "; " + hint
     return message
+
+
+_GROUPS_SHOWN = 5
+
+
+def _found_elsewhere(
+    query: str, records: list[Record], platform: str | None, sdk: str | None
+) -> str:
+    """Which platforms and sdks have what the filters hid, and the options that show it."""
+    groups = list(dict.fromkeys(f"{record.platform}/{record.sdk}" for record in records))
+    tries: list[str] = []
+    for record in records:
+        options = []
+        if platform and record.platform.casefold() != platform.casefold():
+            options.append(f"--platform {record.platform}")
+        if sdk and record.sdk.casefold() != sdk.casefold():
+            options.append(f"--sdk {record.sdk}")
+        tries.append(" ".join(options))
+    tries = list(dict.fromkeys(tries))
+    shown = ", ".join(groups[:_GROUPS_SHOWN]) + (
+        f" and {len(groups) - _GROUPS_SHOWN} more" if len(groups) > _GROUPS_SHOWN else ""
+    )
+    verb = "has" if len(groups) == 1 else "have"
+    what = "it" if parse_code(query.strip()) is not None else "matches"
+    return f"{shown} {verb} {what}: try {' or '.join(tries[:_GROUPS_SHOWN])}"
+
+
+def opt_in_hint(query: str, platforms: tuple[str, ...]) -> str | None:
+    """How to include the source a code seems to belong to, when the dataset lacks that source."""
+    code = parse_code(query.strip())
+    if code is None:
+        return None
+    for source in OPT_IN_SOURCES:
+        if code in source.codes and source.platform not in platforms:
+            return (
+                f"{code} looks like a code of the {source.id} page ({source.pattern}), which "
+                f"the default build leaves out: build with `build --remote --include "
+                f"{source.id}`, then look it up again"
+            )
+    return None

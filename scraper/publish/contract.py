@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 
 from scraper.about import PROJECT_URL
 from scraper.model import (
@@ -29,6 +30,20 @@ SCHEMA_ID = (
     + SCHEMA_NAME
 )
 _DATAPACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
+# The texts are JiGuang's: this project cannot license them, so the data package names where
+# they come from instead of a license (the tool's own code is MIT, see LICENSE).
+DATA_TERMS = {
+    "path": "https://docs.jiguang.cn/",
+    "title": (
+        "Not licensed by this project: the message and description texts are quoted from "
+        "JiGuang's JMessage documentation pages (see sources) and remain under JiGuang's terms"
+    ),
+}
+
+
+def dataset_version(json_bytes: bytes) -> str:
+    """`SCHEMA_VERSION.0.0+<12 hex digits of the JSON's sha256>`: equal data, equal version."""
+    return f"{SCHEMA_VERSION}.0.0+{hashlib.sha256(json_bytes).hexdigest()[:12]}"
 
 
 def json_schema() -> dict[str, object]:
@@ -99,15 +114,18 @@ def _table_field(field: Field, *, csv: bool) -> dict[str, object]:
     }
 
 
-def datapackage(sources: Iterable[Source], files: Mapping[str, bytes]) -> dict[str, object]:
+def datapackage(
+    sources: Iterable[Source], files: Mapping[str, bytes], *, updated: datetime | None = None
+) -> dict[str, object]:
     """Frictionless Data Package (v2) describing errorcodes.csv and errorcodes.json.
 
     `files` holds the bytes of both exports: each resource carries their sha256 and size, so
     `frictionless validate` also proves the files are the ones this descriptor was built for.
     The version's major number is SCHEMA_VERSION; its build metadata identifies the data.
+    `updated`, the time of the build that last changed the data, becomes `created`.
     """
     json_bytes = files[JSON_NAME]
-    data_id = hashlib.sha256(json_bytes).hexdigest()[:12]
+    created = {"created": updated.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")} if updated else {}
     return {
         "$schema": _DATAPACKAGE_PROFILE,
         "name": "jmessage-errorcodes",
@@ -116,14 +134,14 @@ def datapackage(sources: Iterable[Source], files: Mapping[str, bytes]) -> dict[s
             "Error codes of the JMessage (JiGuang IM) iOS and Android SDKs with their messages "
             f"and descriptions, one record per (platform, sdk, code). {SCHEMA_NAME} is the JSON "
             f"Schema of {JSON_NAME}. The message and description texts are quoted from the "
-            "documentation pages listed in sources."
+            "documentation pages listed in sources, and remain JiGuang's: this project grants no "
+            "license to them (the tool that builds the dataset is MIT-licensed)."
         ),
-        "version": f"{SCHEMA_VERSION}.0.0+{data_id}",
+        "version": dataset_version(json_bytes),
+        **created,
         "homepage": PROJECT_URL,
         "keywords": ["jmessage", "jiguang", "error codes", "sdk", "ios", "android"],
-        "licenses": [
-            {"name": "MIT", "path": "https://opensource.org/licenses/MIT", "title": "MIT License"}
-        ],
+        "licenses": [dict(DATA_TERMS)],
         "sources": [_source_entry(source) for source in sources],
         "resources": [
             {
@@ -181,10 +199,17 @@ def render_schema() -> bytes:
     return dump_json(json_schema())
 
 
-def render_datapackage(sources: Iterable[Source], files: Mapping[str, bytes]) -> bytes:
-    return dump_json(datapackage(sources, files))
+def render_datapackage(
+    sources: Iterable[Source], files: Mapping[str, bytes], *, updated: datetime | None = None
+) -> bytes:
+    return dump_json(datapackage(sources, files, updated=updated))
 
 
-def contract_files(sources: Iterable[Source], files: Mapping[str, bytes]) -> dict[str, bytes]:
+def contract_files(
+    sources: Iterable[Source], files: Mapping[str, bytes], *, updated: datetime | None = None
+) -> dict[str, bytes]:
     """The schema and data package files published beside the exports in `files`."""
-    return {SCHEMA_NAME: render_schema(), DATAPACKAGE_NAME: render_datapackage(sources, files)}
+    return {
+        SCHEMA_NAME: render_schema(),
+        DATAPACKAGE_NAME: render_datapackage(sources, files, updated=updated),
+    }

@@ -85,7 +85,7 @@ def output_lock(
 
 def remove_stale_temporaries(out_dir: Path) -> None:
     """Delete temporary files a killed build left behind (only ever called under the lock)."""
-    for leftover in out_dir.glob(f"{TEMP_PREFIX}*"):
+    for leftover in out_dir.rglob(f"{TEMP_PREFIX}*"):  # app/ has sub-folders
         with contextlib.suppress(OSError):
             leftover.unlink()
 
@@ -148,6 +148,7 @@ def publish(
     contents: dict[str, bytes | Path] = {**(leading or {}), **built, **files}
     staged: dict[str, Path] = {}
     replaced: list[tuple[Path, Path | None]] = []  # (file, its backup; None when it is new)
+    created: list[Path] = []  # sub-folders (app/...) this publish made
     try:
         for name, content in contents.items():
             if isinstance(content, Path):
@@ -155,17 +156,22 @@ def publish(
                 content.chmod(0o644)
                 staged[name] = content
             else:
-                staged[name] = write_temporary(out_dir, name, content)
+                target = out_dir / name
+                created += _make_folders(out_dir, target.parent)
+                staged[name] = write_temporary(target.parent, target.name, content)
         staged[MANIFEST_NAME] = write_temporary(out_dir, MANIFEST_NAME, manifest())
         for name, temporary in staged.items():
             target = out_dir / name
-            replaced.append((target, _backup(out_dir, target)))
+            replaced.append((target, _backup(target)))
             temporary.replace(target)
-            sync_folder(out_dir)
+            sync_folder(target.parent)
     except BaseException as exc:
         with _signals_held():
             failed_restore = _put_back(replaced)
             _remove(staged.values())
+            for folder in reversed(created):
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
         if failed_restore:
             raise OutputError(
                 f"{out_dir}: cannot write the dataset ({_reason(exc)}), and putting back the "
@@ -183,11 +189,23 @@ def publish(
     return list(staged)
 
 
-def _backup(out_dir: Path, target: Path) -> Path | None:
+def _make_folders(out_dir: Path, folder: Path) -> list[Path]:
+    """Create `folder` (inside `out_dir`) and its missing parents; the ones created, outermost
+    first, so a failed publish can remove them again."""
+    missing = []
+    while folder != out_dir and not folder.is_dir():
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        path.mkdir()
+    return list(reversed(missing))
+
+
+def _backup(target: Path) -> Path | None:
     """A second name for the file about to be replaced (a hard link), or None when none exists."""
     if not target.exists():
         return None
-    backup = temporary_path(out_dir, f"{target.name}.old")
+    backup = temporary_path(target.parent, f"{target.name}.old")
     try:
         os.link(target, backup)
     except OSError:  # a file system without hard links: keep a copy instead

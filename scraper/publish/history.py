@@ -90,8 +90,25 @@ def run_time(environ: Mapping[str, str]) -> datetime:
         ) from exc
 
 
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
 def format_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime(_TIME_FORMAT)
+
+
+def last_run_time(path: Path) -> datetime | None:
+    """When the latest run in a SQLite file's history changed the data; None when unknown."""
+    try:
+        runs, _changes = read_history(path)
+    except DatasetError:
+        return None
+    if not runs:
+        return None
+    try:
+        return datetime.strptime(str(runs[-1][1]), _TIME_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def change_rows(diff: Diff) -> list[ChangeRow]:

@@ -22,6 +22,7 @@ from scraper.model import CHANGELOG_NAME, CSV_NAME, DIFF_NAME, JSON_NAME, SQLITE
 from scraper.parse.page import ParsedPage, check_strict, merge_pages
 from scraper.publish.changelog import add_entry, entry
 from scraper.publish.contract import contract_files
+from scraper.publish.delivery import delivery_files
 from scraper.publish.diff import Diff, compare
 from scraper.publish.diff import render_json as render_diff
 from scraper.publish.folder import is_unchanged, output_lock, publish, staging
@@ -33,7 +34,7 @@ from scraper.publish.formats import (
     write_sqlite,
 )
 from scraper.publish.guard import DEFAULT_MAX_SHRINK, check, count_by_source, refusal
-from scraper.publish.history import Run, write_history
+from scraper.publish.history import Run, last_run_time, write_history
 from scraper.report import Kind, Reporter
 
 
@@ -108,16 +109,25 @@ def release(
             names=(str(options.out_dir / JSON_NAME), "the new dataset"),
         )
         guard(previous, records, options, progress)
+        now = options.now or datetime.now(UTC)
+        # When the data last changed: now if it changes, else the last run the history holds.
+        updated = now if not diff.is_empty else last_run_time(options.out_dir / SQLITE_NAME)
+        entries = [kept_entries.get(page.source.id) or source_entry(page) for page in pages]
         data_files = {JSON_NAME: json_bytes, CSV_NAME: csv_bytes}
-        data_files.update(contract_files([page.source for page in pages], data_files))
+        data_files.update(
+            contract_files([page.source for page in pages], data_files, updated=updated)
+        )
+        data_files.update(delivery_files(records, entries, data_files, updated=updated))
         if is_unchanged(options.out_dir, data_files):
             if memo is not None:
                 remember(memo, options.out_dir)
             return Released(records, pages, Outcome.UNCHANGED, diff=diff)
+        for name in data_files:  # app/ and its sub-folders
+            (options.out_dir / name).parent.mkdir(parents=True, exist_ok=True)
         run = None
         if not diff.is_empty:
             run = Run(
-                options.now or datetime.now(UTC),
+                now,
                 previous.sha256 if previous else None,
                 hashlib.sha256(json_bytes).hexdigest(),
                 [run_source(page) for page in pages],
@@ -149,7 +159,7 @@ def release(
                 data_files,
                 {SQLITE_NAME: sqlite_path},
                 lambda: render_manifest(
-                    [kept_entries.get(page.source.id) or source_entry(page) for page in pages],
+                    entries,
                     records,
                     digests,
                     __version__,

@@ -113,6 +113,25 @@ def _string(entry: dict[str, object], key: str, where: str) -> str:
     return value.strip()
 
 
+def check_seed_pages(sources: Sequence[Source]) -> None:
+    """Stop an offline build of the built-in sources where their seed pages are not installed.
+
+    The seed pages come with a checkout of the project, not with the installed package, which
+    can still build from the live pages or from copies named in a sources file.
+    """
+    seeded = [
+        source.id
+        for source in sources
+        if source.enabled and source.path is not None and SEEDS in source.path.parents
+    ]
+    if seeded and not SEEDS.is_dir():
+        raise ConfigError(
+            f"build: this installation has no seed pages (the local copies of {', '.join(seeded)} "
+            "come with a checkout of the project): build from the live pages with "
+            "`build --remote`, or from local copies listed in a file with `build --sources FILE`"
+        )
+
+
 def select_sources(sources: tuple[Source, ...], only: list[str] | None) -> tuple[Source, ...]:
     """The enabled sources, or exactly those named by `--only` (an unknown id is an error)."""
     if not only:

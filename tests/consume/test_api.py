@@ -64,8 +64,8 @@ def test_load_without_a_dataset_says_to_pass_a_path(
     with pytest.raises(scraper.DatasetError) as caught:
         scraper.load()
     assert str(caught.value) == (
-        f"{tmp_path / JSON_NAME}: dataset file not found; the dataset comes with a checkout of "
-        "the project, not with an installed package: pass load() the path of an errorcodes.json"
+        f"{tmp_path / JSON_NAME}: dataset file not found; build it with `python -m scraper "
+        "build`, or pass load() the path of an errorcodes.json"
     )
     assert caught.value.exit_code == 2
 

@@ -170,7 +170,11 @@ def test_a_negative_code_needs_no_double_dash(run_cli: RunCli, tmp_path: Path) -
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["871102", "--platform", "ios"], "no entry matches '871102' (platform ios)\n"),
+        (
+            ["871102", "--platform", "ios"],
+            "no entry matches '871102' (platform ios); android/JMessage has it: "
+            "try --platform android\n",
+        ),
         (["123456"], "no entry matches '123456'\n"),
         (["99999999999999999999999"], "no entry matches '99999999999999999999999'\n"),
         (["no such words"], "no entry matches 'no such words'\n"),
@@ -178,12 +182,12 @@ def test_a_negative_code_needs_no_double_dash(run_cli: RunCli, tmp_path: Path) -
         (
             ["871102", "--platform", "andriod"],
             "no entry matches '871102' (platform andriod); the dataset has no platform "
-            "'andriod' (it has android, ios)\n",
+            "'andriod' (it has android, ios); android/JMessage has it: try --platform android\n",
         ),
         (
             ["871102", "--sdk", "JPush"],
             "no entry matches '871102' (sdk JPush); the dataset has no sdk 'JPush' "
-            "(it has JMRTC, JMessage)\n",
+            "(it has JMRTC, JMessage); android/JMessage has it: try --sdk JMessage\n",
         ),
     ],
     ids=[
@@ -313,3 +317,56 @@ def test_lookup_changes_nothing(run_cli: RunCli, seeds: Path) -> None:
     before = snapshot(seeds)
     assert run_cli("lookup", "登录状态", "--data", seeds).exit_code == 0
     assert snapshot(seeds) == before
+
+
+@pytest.mark.parametrize(
+    ("args", "hint"),
+    [
+        (
+            ["1001", "--platform", "web"],
+            "android/JMessage, ios/JMRTC, ios/JMessage have it: try --platform android or "
+            "--platform ios",
+        ),
+        (["1001", "--sdk", "JMRTC", "--platform", "android"], "try --sdk JMessage or "),
+        (["登录", "--platform", "web"], "have matches: try --platform android"),
+    ],
+    ids=["several-platforms", "both-filters", "text"],
+)
+def test_no_match_under_filters_says_where_the_entries_are(
+    run_cli: RunCli, shared_codes: Path, args: list[str], hint: str
+) -> None:
+    result = run_cli("lookup", *args, "--data", shared_codes)
+    assert result.exit_code == 1
+    assert hint in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("code", "source"),
+    [("899070", "server"), ("898001", "server"), ("880001", "js")],
+    ids=["server", "server-898", "web"],
+)
+def test_a_code_of_an_opt_in_source_says_how_to_include_it(
+    run_cli: RunCli, seeds: Path, code: str, source: str
+) -> None:
+    result = run_cli("lookup", code, "--data", seeds)
+    assert result.exit_code == 1
+    pattern = "89xxxx" if source == "server" else "88xxxx"
+    assert result.stderr == (
+        f"no entry matches '{code}'; {code} looks like a code of the {source} page ({pattern}), "
+        f"which the default build leaves out: build with `build --remote --include {source}`, "
+        "then look it up again\n"
+    )
+
+
+def test_no_hint_once_the_dataset_has_that_source(run_cli: RunCli, tmp_path: Path) -> None:
+    data = write_dataset(tmp_path / "data", [record("server", "JMessage", 899001, "x", "y")])
+    result = run_cli("lookup", "899070", "--data", data)
+    assert result.stderr == "no entry matches '899070'\n"
+
+
+def test_the_opt_in_sources_are_those_of_the_catalog() -> None:
+    from scraper.sources.catalog import OPTIONAL_SOURCES
+
+    assert [(source.id, source.platform) for source in search.OPT_IN_SOURCES] == [
+        (source.id, source.platform) for source in OPTIONAL_SOURCES
+    ]

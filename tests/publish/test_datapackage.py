@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from scraper.model import (
     RECORD_FIELDS,
     SCHEMA_NAME,
     SCHEMA_VERSION,
+    SQLITE_NAME,
 )
 from scraper.sources.catalog import BUILTIN_SOURCES
 from tests.conftest import snapshot
@@ -107,7 +110,10 @@ def test_the_csv_resource_describes_the_csv_as_written(package: dict[str, Any]) 
 def test_version_license_and_sources(built: Path, package: dict[str, Any]) -> None:
     digest = hashlib.sha256((built / JSON_NAME).read_bytes()).hexdigest()
     assert package["version"] == f"{SCHEMA_VERSION}.0.0+{digest[:12]}"
-    assert package["licenses"][0]["name"] == "MIT"
+    # The texts are JiGuang's: no license is claimed for them, MIT or any other.
+    assert [sorted(terms) for terms in package["licenses"]] == [["path", "title"]]
+    assert package["licenses"][0]["title"].startswith("Not licensed by this project")
+    assert "MIT" not in json.dumps(package["licenses"])
     assert [source["path"] for source in package["sources"]] == [
         source.url for source in BUILTIN_SOURCES
     ]
@@ -128,11 +134,13 @@ def test_an_unchanged_build_writes_nothing_again(copy_of_build: Path) -> None:
     assert snapshot(copy_of_build) == before
 
 
-def test_two_builds_give_the_same_descriptor_and_schema(built: Path, tmp_path: Path) -> None:
-    other = tmp_path / "other"
-    build_seeds(other)
+def test_two_builds_give_the_same_descriptor_and_schema(tmp_path: Path) -> None:
+    # At the same time, as SOURCE_DATE_EPOCH pins it: `created` is the build's time.
+    now = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+    build_seeds(tmp_path / "one", now)
+    build_seeds(tmp_path / "other", now)
     for name in (DATAPACKAGE_NAME, SCHEMA_NAME):
-        assert (other / name).read_bytes() == (built / name).read_bytes()
+        assert (tmp_path / "other" / name).read_bytes() == (tmp_path / "one" / name).read_bytes()
 
 
 def test_a_missing_contract_file_is_published_again(copy_of_build: Path) -> None:
@@ -141,3 +149,19 @@ def test_a_missing_contract_file_is_published_again(copy_of_build: Path) -> None
     assert result.changed
     assert DATAPACKAGE_NAME in result.written
     assert validate(copy_of_build / DATAPACKAGE_NAME).valid
+
+
+def test_created_is_when_the_data_last_changed(built: Path, package: dict[str, Any]) -> None:
+    connection = sqlite3.connect(built / SQLITE_NAME)
+    try:
+        (time,) = connection.execute("SELECT time FROM runs ORDER BY id DESC").fetchone()
+    finally:
+        connection.close()
+    assert package["created"] == time
+
+
+def test_a_build_with_the_same_data_keeps_created(copy_of_build: Path) -> None:
+    before = json.loads((copy_of_build / DATAPACKAGE_NAME).read_bytes())["created"]
+    (copy_of_build / DATAPACKAGE_NAME).unlink()  # so that the build writes the descriptor again
+    assert build_seeds(copy_of_build).changed
+    assert json.loads((copy_of_build / DATAPACKAGE_NAME).read_bytes())["created"] == before

@@ -129,7 +129,7 @@ def _check_whole(versions: Versions, folder: Path) -> dict[str, str]:
     """Every export parses and is the old or the new version; returns which, per file."""
     which: dict[str, str] = {}
     for name, data in _files(folder).items():
-        if name.startswith(TEMP_PREFIX):
+        if Path(name).name.startswith(TEMP_PREFIX):
             continue  # a killed build's temporary file: never read, cleaned by the next build
         if name.endswith(".json"):
             json.loads(data)
@@ -163,7 +163,7 @@ def _recover(versions: Versions, folder: Path, run_cli: Run, which: dict[str, st
     )
     assert result.exit_code == (1 if "old" in which.values() else 0), result.stderr
     assert _files(folder) == versions.new
-    assert not list(folder.glob(f"{TEMP_PREFIX}*"))
+    assert not list(folder.rglob(f"{TEMP_PREFIX}*"))
     connection = sqlite3.connect(folder / "errorcodes.sqlite")
     try:
         assert connection.execute("SELECT id FROM runs").fetchall() == [(1,), (2,)]
@@ -196,7 +196,7 @@ def test_a_kill_before_each_publish_step_leaves_whole_files(
         published = {name for name in versions.order[: step - 1] if name in versions.changed}
         assert {name for name, state in which.items() if state == "new"} == published, step
         # The file being renamed when the build died is still there as a temporary.
-        assert list(folder.glob(f"{TEMP_PREFIX}*")), step
+        assert list(folder.rglob(f"{TEMP_PREFIX}*")), step
         _recover(versions, folder, run_cli, which)
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from scraper.errors import ConfigError
 from scraper.model import Source
+from scraper.sources import catalog
 from scraper.sources.catalog import BUILTIN_SOURCES, load_sources, select_sources
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, CliResult
 
 
 def write_sources(folder: Path, text: str) -> Path:
@@ -118,3 +121,32 @@ def test_select_sources_by_id_and_rejects_unknown_ids() -> None:
     assert [source.id for source in select_sources(BUILTIN_SOURCES, ["android"])] == ["android"]
     with pytest.raises(ConfigError, match="--only: unknown source id"):
         select_sources(BUILTIN_SOURCES, ["nope"])
+
+
+def test_without_seed_pages_an_offline_build_of_them_says_what_to_use(
+    run_cli: Callable[..., CliResult], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(catalog, "SEEDS", tmp_path / "not-installed")
+    monkeypatch.setattr(
+        catalog,
+        "BUILTIN_SOURCES",
+        tuple(
+            replace(source, path=tmp_path / "not-installed" / source.path.name)
+            for source in BUILTIN_SOURCES
+            if source.path is not None
+        ),
+    )
+    result = run_cli("build", "--out", tmp_path / "out")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "error: build: this installation has no seed pages (the local copies of ios, android "
+        "come with a checkout of the project): build from the live pages with `build --remote`, "
+        "or from local copies listed in a file with `build --sources FILE`\n"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_with_seed_pages_or_other_sources_the_check_passes(tmp_path: Path) -> None:
+    catalog.check_seed_pages(BUILTIN_SOURCES)  # a checkout has them
+    elsewhere = (Source("ios", "", tmp_path / "ios.md", "ios"),)
+    catalog.check_seed_pages(elsewhere)
