@@ -1,6 +1,8 @@
 """Run the benchmarks and write BENCHMARKS.md (`make bench`; not part of `make test`).
 
-    python benchmarks/run.py [--only build|parse|refresh|tree ...] [--runs N] [--output FILE|-]
+    python benchmarks/run.py [--only NAME ...] [--runs N] [--output FILE|-]
+
+NAME is build, parse, refresh, tree or markup.
 
 Every comparison is measured in the same run on the same machine, and reported as a ratio.
 """
@@ -17,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import build_bench
+import markup_bench
 import parse_bench
 import refresh_bench
 import tree_bench
@@ -37,6 +40,7 @@ BENCHMARKS: dict[str, Callable[[int], Section]] = {
     "parse": parse_bench.run,
     "refresh": refresh_bench.run,
     "tree": tree_bench.run,
+    "markup": markup_bench.run,
 }
 LIBRARIES = ("pandas", "numpy", "lxml", "beautifulsoup4", "soupsieve", "markdown", "httpx")
 
