@@ -129,6 +129,8 @@ _CODE_NOISE = str.maketrans(
 
 def parse_code(text: str) -> int | None:
     """An integer code, possibly 0 or negative; None for anything else, or beyond 64 bits."""
+    if text.isascii() and text.isdigit() and len(text) <= _CODE_DIGITS_MAX - 1:
+        return int(text)  # the common case, without the costlier clean-up below
     compact = text.translate(_CODE_NOISE)
     if not _CODE.fullmatch(compact) or len(compact.lstrip("+-")) > _CODE_DIGITS_MAX:
         return None

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 
-# str patterns treat NBSP (U+00A0), ideographic space (U+3000), tabs and newlines as \s.
-_WHITESPACE_RUN = re.compile(r"\s+")
-
 
 def normalise_text(text: str) -> str:
-    """Collapse every run of whitespace to one space and strip; change nothing else."""
-    return _WHITESPACE_RUN.sub(" ", text).strip()
+    """Collapse every run of whitespace to one space and strip; change nothing else.
+
+    `str.split()` splits on exactly the characters `str.isspace()` names (NBSP, U+3000, tabs,
+    newlines...), the same set as a regular expression's `\\s` (a property test keeps them
+    equal), and is several times faster on the many short texts of a page's cells.
+    """
+    return " ".join(text.split())
 
 
 # C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides: what a

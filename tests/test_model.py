@@ -8,6 +8,9 @@ import io
 import sqlite3
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from scraper.model import (
     FIELDS,
     KEY_FIELDS,
@@ -17,6 +20,7 @@ from scraper.model import (
     TEXT_FIELDS,
     VALUE_FIELDS,
     Record,
+    parse_code,
 )
 from scraper.publish.contract import json_schema, table_schema
 from scraper.publish.formats import render_csv, write_sqlite
@@ -72,3 +76,15 @@ def test_json_schema_table_schema_csv_and_sqlite_follow_the_declaration(tmp_path
         "INTEGER" if item.kind == "integer" else "TEXT" for item in FIELDS
     ]
     assert [column[5] for column in columns if column[5]] == [1, 2, 3]  # primary key order
+
+
+@given(st.text(alphabet="0123456789+-−* _`\u200b\ufeff x²", max_size=25))
+def test_parse_code_agrees_with_its_slow_path_on_any_cell(text: str) -> None:
+    from scraper import model
+
+    compact = text.translate(model._CODE_NOISE)
+    expected = None
+    if model._CODE.fullmatch(compact) and len(compact.lstrip("+-")) <= model._CODE_DIGITS_MAX:
+        value = int(compact)
+        expected = value if -(2**63) <= value < 2**63 else None
+    assert parse_code(text) == expected

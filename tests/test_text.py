@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from scraper.text import normalise_text
 
@@ -53,3 +57,16 @@ def test_a_warning_with_escape_sequences_is_printed_escaped(
 
     _stderr("warning: \x1b]0;owned\x07 title")
     assert capsys.readouterr().err == "warning: \\x1b]0;owned\\x07 title\n"
+
+
+_WHITESPACE_RUN = re.compile(r"\s+")
+
+
+@given(st.text())
+def test_normalising_is_collapsing_every_whitespace_run_and_stripping(text: str) -> None:
+    assert normalise_text(text) == _WHITESPACE_RUN.sub(" ", text).strip()
+
+
+def test_every_character_python_calls_whitespace_is_normalised_as_a_regex_would() -> None:
+    spaces = "".join(chr(code) for code in range(0x110000) if chr(code).isspace())
+    assert normalise_text(f"a{spaces}b{spaces}") == _WHITESPACE_RUN.sub(" ", f"a{spaces}b").strip()

@@ -220,23 +220,31 @@ class _Walker:
     def walk(self, root: Tag) -> None:
         # Each entry is (node, entering); a tag is pushed again with entering=False to close it.
         stack: list[tuple[object, bool]] = [(child, True) for child in reversed(root.contents)]
+        pop, push, extend = stack.pop, stack.append, stack.extend  # the loop runs per node
+        open_tag, close_tag, add_text = self._open, self._close, self._text
         while stack:
-            node, entering = stack.pop()
+            node, entering = pop()
             if isinstance(node, Tag):
                 if not entering:
-                    self._close(node)
-                elif self._open(node):
-                    stack.append((node, False))
-                    stack.extend((child, True) for child in reversed(node.contents))
+                    close_tag(node)
+                elif open_tag(node):
+                    push((node, False))
+                    extend([(child, True) for child in reversed(node.contents)])
             elif isinstance(node, NavigableString) and not isinstance(node, PreformattedString):
-                self._text(str(node))
+                add_text(str(node))
 
     def _text(self, text: str) -> None:
         if self.heading is not None:
             self.heading.parts.append(text)
         elif self.paragraph is not None:
             self.paragraph.append(text)
-        for table in self.open_tables[-MAX_TEXT_NESTING:]:
+        tables = self.open_tables
+        if len(tables) == 1:  # the common case: text in a cell of a table not nested
+            cell = tables[0].cell
+            if cell is not None:
+                cell.parts.append(text)
+            return
+        for table in tables[-MAX_TEXT_NESTING:]:
             if table.cell is not None:
                 table.cell.parts.append(text)
 
