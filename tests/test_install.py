@@ -27,6 +27,7 @@ from tests.datasets import record, write_dataset
 
 pytestmark = pytest.mark.slow
 
+PACKAGE = PROJECT_ROOT / "scraper"
 PROJECT_FILES = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "LICENSE")
 
 
@@ -138,3 +139,24 @@ def test_data_and_path_still_choose_another_dataset(venv: Path, elsewhere: Path)
         cwd=elsewhere,
     )
     assert api.stdout == "five\n"
+
+
+def test_the_wheel_ships_every_module_and_each_imports(venv: Path, elsewhere: Path) -> None:
+    checkout = sorted(
+        ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts).removesuffix(".__init__")
+        for path in PACKAGE.rglob("*.py")
+        if "__pycache__" not in path.parts
+    )
+    script = (
+        "import importlib, pkgutil, scraper\n"
+        "found = pkgutil.walk_packages(scraper.__path__, 'scraper.')\n"
+        "names = ['scraper'] + [module.name for module in found]\n"
+        "for name in names:\n"
+        "    if name.endswith('__main__'):\n"
+        "        continue  # runs the command line; `python -m scraper` is tested on its own\n"
+        "    module = importlib.import_module(name)\n"
+        "    assert module.__file__.startswith(scraper.__path__[0]), name\n"
+        "print('\\n'.join(sorted(names)))\n"
+    )
+    done = _run(venv / "bin" / "python", "-c", script, cwd=elsewhere)
+    assert done.stdout.split() == checkout

@@ -160,7 +160,8 @@ def _without_cycle_collection() -> Iterator[None]:
 def _parse(html: str) -> BeautifulSoup:
     # lxml cannot encode lone surrogates; they only arrive in text built by a caller, never in
     # decoded bytes, so replacing them changes nothing a page could have said.
-    clean = _SURROGATES.sub("\ufffd", html)
+    # Searched first: a copy of a big page's text is memory the tree-only floor does not use.
+    clean = _SURROGATES.sub("\ufffd", html) if _SURROGATES.search(html) else html
     with warnings.catch_warnings():
         # XHTML pages start with <?xml ...?>, and a tiny page may look like a URL: both are fine.
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)

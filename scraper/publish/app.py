@@ -77,6 +77,7 @@ def app_files(records: Sequence[Record], version: str) -> dict[str, bytes]:
 # --- Android ---------------------------------------------------------------------------------
 
 _ANDROID_SIMPLE = {"\\": "\\\\", "'": "\\'", '"': '\\"', "\n": "\\n", "\t": "\\t"}
+_ANDROID_SIMPLE_CHARS = re.compile("[" + re.escape("".join(_ANDROID_SIMPLE)) + "]")
 # Control characters left after those (XML 1.0 cannot hold most of them, and turns a carriage
 # return into a line feed) and the two non-characters: written as Android \\uXXXX escapes.
 _ANDROID_CONTROL = re.compile(r"[\x00-\x1f\x7f\ufffe\uffff]")
@@ -91,7 +92,8 @@ def android_escape(text: str) -> str:
     start (a resource or theme reference otherwise) too; spaces aapt2 would collapse or trim,
     and characters XML cannot hold, become `\\u` escapes.
     """
-    escaped = "".join(_ANDROID_SIMPLE.get(char, char) for char in text)
+    # One pass that touches only the characters to escape: most texts have none.
+    escaped = _ANDROID_SIMPLE_CHARS.sub(lambda match: _ANDROID_SIMPLE[match.group()], text)
     escaped = _ANDROID_CONTROL.sub(lambda match: f"\\u{ord(match.group()):04x}", escaped)
     escaped = _ANDROID_SPACES.sub(lambda match: "\\u0020" * len(match.group()), escaped)
     if escaped.startswith(("@", "?")):
@@ -129,12 +131,13 @@ def render_android(records: Iterable[Record], text: Callable[[Record], str]) -> 
 # --- iOS -------------------------------------------------------------------------------------
 
 _STRINGS_SIMPLE = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+_STRINGS_SIMPLE_CHARS = re.compile("[" + re.escape("".join(_STRINGS_SIMPLE)) + "]")
 _STRINGS_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def strings_escape(text: str) -> str:
     """A text inside the double quotes of a `.strings` entry (old-style property list syntax)."""
-    escaped = "".join(_STRINGS_SIMPLE.get(char, char) for char in text)
+    escaped = _STRINGS_SIMPLE_CHARS.sub(lambda match: _STRINGS_SIMPLE[match.group()], text)
     return _STRINGS_CONTROL.sub(lambda match: f"\\U{ord(match.group()):04x}", escaped)
 
 
@@ -214,11 +217,13 @@ def _union(names: Iterable[str]) -> str:
 
 def _ts_value(value: object) -> str:
     """A TypeScript literal: JSON, with the line separators JavaScript once refused escaped."""
-    return (
-        json.dumps(value, ensure_ascii=False)
-        .replace("\u2028", "\\u2028")
-        .replace("\u2029", "\\u2029")
-    )
+    text = _JSON(value)  # one encoder for every value: json.dumps would make one per call
+    if "\u2028" in text or "\u2029" in text:
+        text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return text
+
+
+_JSON = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _doc(text: str) -> str:
