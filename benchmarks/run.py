@@ -159,6 +159,9 @@ def render(
             f"- **{target.name}** missed ({target.show(target.measured)}, limit "
             f"{target.show(target.limit)}): {target.if_missed}"
         )
+    notes = PROJECT_ROOT / "benchmarks" / "NOTES.md"
+    if notes.is_file():
+        lines += ["", notes.read_text(encoding="utf-8").rstrip()]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -148,13 +148,13 @@ def run(runs: int) -> Section:
             f"4. whole build of {TIME_ROWS:,} rows ÷ BeautifulSoup tree only",
             vs_tree,
             TREE_TARGET,
-            if_missed="See the profile in BENCHMARKS.md's notes for where the time goes.",
+            if_missed="See the notes below for where the time goes and why.",
         ),
         Target(
             f"4. peak memory of the {MEMORY_ROWS:,}-row build ÷ BeautifulSoup tree only",
             vs_memory,
             MEMORY_TARGET,
-            if_missed="See the notes: the tree and the records are alive at once.",
+            if_missed="See the notes below: the page's bytes, its text and the tree are alive at once.",
         ),
     ]
     section.lines += [
