@@ -154,7 +154,8 @@ def run(runs: int) -> Section:
             f"4. peak memory of the {MEMORY_ROWS:,}-row build ÷ BeautifulSoup tree only",
             vs_memory,
             MEMORY_TARGET,
-            if_missed="See the notes below: the page's bytes, its text and the tree are alive at once.",
+            if_missed="See the notes below: the page's bytes, its text and the tree are "
+            "alive at once.",
         ),
     ]
     section.lines += [
