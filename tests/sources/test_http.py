@@ -619,3 +619,42 @@ def test_a_real_oversize_stream_is_cut_off(
         "the page is larger than the 1 MiB limit; raise --max-body-size if it really is that big"
     )
     assert seen == ["/huge"]
+
+
+def test_a_redirect_to_another_port_of_the_same_host_is_refused(
+    fetcher: Fetcher, httpx_mock: HTTPXMock
+) -> None:
+    other = "https://docs.example.test:8443/page/"
+    httpx_mock.add_response(url=URL, status_code=302, headers={"Location": other})
+    with pytest.raises(FetchError) as caught:
+        fetcher.fetch(source())
+    assert str(caught.value).startswith(f"ios: {URL}: ")
+    assert other in str(caught.value)
+    assert "refusing to follow" in str(caught.value)
+    assert len(httpx_mock.get_requests()) == 1
+
+
+def test_an_upgrade_to_https_of_the_same_host_is_followed(
+    fetcher: Fetcher, httpx_mock: HTTPXMock
+) -> None:
+    plain = URL.replace("https://", "http://")
+    httpx_mock.add_response(url=plain, status_code=301, headers={"Location": URL})
+    httpx_mock.add_response(url=URL, content=HTML, headers={"Content-Type": "text/html"})
+    assert fetcher.fetch(source(plain)).page.location == URL
+
+
+def test_a_non_ascii_etag_is_dropped_with_a_warning_and_never_sent_back(
+    fetcher: Fetcher, httpx_mock: HTTPXMock, warnings: list[str]
+) -> None:
+    httpx_mock.add_response(
+        url=URL,
+        content=HTML,
+        headers=[(b"ETag", '"版本"'.encode()), (b"Content-Type", b"text/html")],
+    )
+    httpx_mock.add_response(url=URL, content=HTML, headers={"Content-Type": "text/html"})
+    fetcher.fetch(source())
+    second = fetcher.fetch(source())
+    assert second.page.provenance["etag"] is None
+    assert "If-None-Match" not in httpx_mock.get_requests()[1].headers
+    assert len(warnings) == 1
+    assert "ETag" in warnings[0]
