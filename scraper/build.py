@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from scraper.consume.dataset import load_records
 from scraper.errors import BuildFailed, SourceError
 from scraper.memo import BuildMemo, is_current, memo_for
-from scraper.model import JSON_NAME, Record, Source
+from scraper.model import JSON_NAME, Provenance, Record, Source
 from scraper.parse.page import ParsedPage, parse_page
 from scraper.publish.diff import Diff
 from scraper.publish.folder import output_lock
@@ -174,7 +174,7 @@ def parse_sources(reads: list[_Read], progress: Reporter, remote: bool) -> list[
             continue
         parsed_by_id[source.id] = _with_location(parsed, page)
         seconds = read.seconds + time.perf_counter() - started
-        counts["not modified" if page.provenance.get("not_modified") else "fetched"] += 1
+        counts["not modified" if _not_modified(page) else "fetched"] += 1
         counts["retried"] += read.attempts > 1
         progress(_source_line(parsed, page, seconds, read.attempts))
     progress.count("pages.parsed", len(parsed_by_id))
@@ -190,7 +190,7 @@ def report_unchanged(reads: list[_Read], progress: Reporter) -> None:
     counts: Counter[str] = Counter()
     for read in reads:
         if isinstance(read.page, Page):
-            counts["not modified" if read.page.provenance.get("not_modified") else "fetched"] += 1
+            counts["not modified" if _not_modified(read.page) else "fetched"] += 1
             counts["retried"] += read.attempts > 1
             progress(
                 f"{read.source.id}: {read.page.location}: same page as the last build "
@@ -240,14 +240,18 @@ def _read_pages(
             yield _Read(source, page, fetched.seconds, fetched.attempts)
 
 
+def _not_modified(page: Page) -> bool:
+    return page.transfer is not None and page.transfer.not_modified
+
+
 def _with_location(parsed: ParsedPage, page: Page) -> ParsedPage:
     parsed.report.warnings[:0] = page.notes  # how the page was read comes first
-    provenance = parsed.report.provenance
-    provenance.update({"location": page.location, "sha256": page.sha256, "size": len(page.data)})
-    provenance.update(page.provenance)
-    for name in ("location", "final_url"):
-        if isinstance(provenance.get(name), str):
-            provenance[name] = without_userinfo(str(provenance[name]))
+    transfer = page.transfer
+    if transfer is not None:  # credentials in a url reach no export
+        transfer = replace(transfer, final_url=without_userinfo(transfer.final_url))
+    parsed.report.provenance = Provenance(
+        without_userinfo(page.location), page.sha256, len(page.data), transfer
+    )
     return parsed
 
 
@@ -262,10 +266,10 @@ def _source_line(parsed: ParsedPage, page: Page, seconds: float, attempts: int =
 
 def _transfer(page: Page, seconds: float, attempts: int) -> str:
     """How a page arrived: HTTP status and whether from cache, size, time, retries."""
-    status = page.provenance.get("status")
+    status = page.transfer.status if page.transfer is not None else None
     if status is None:
         how = ""
-    elif page.provenance.get("not_modified"):
+    elif _not_modified(page):
         how = f"HTTP {status} not modified, from cache, "
     else:
         how = f"HTTP {status}, "

@@ -147,6 +147,38 @@ def code_problem(text: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Transfer:
+    """How a fetched page arrived over HTTP (none for a local copy)."""
+
+    final_url: str
+    status: int
+    etag: str | None
+    last_modified: str | None
+    fetched_at: str  # UTC, ISO 8601 to the second
+    not_modified: bool  # a 304: the body is the cached one
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a parsed page's bytes came from: the first fields of its manifest entry."""
+
+    location: str
+    sha256: str
+    size: int
+    transfer: Transfer | None = None
+
+    def as_entry(self) -> dict[str, object]:
+        entry: dict[str, object] = {
+            "location": self.location,
+            "sha256": self.sha256,
+            "size": self.size,
+        }
+        if self.transfer is not None:
+            entry.update(dataclasses.asdict(self.transfer))
+        return entry
+
+
+@dataclass(frozen=True, slots=True)
 class Source:
     """One documentation page: its live `url`, an optional local copy and a default platform."""
 

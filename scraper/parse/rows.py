@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from scraper.model import Record, Source, code_problem, parse_code
+from scraper.model import Provenance, Record, Source, code_problem, parse_code
 
 if TYPE_CHECKING:  # only types: building records must not import the HTML parser
     from scraper.parse.tables import RawRow, RawTable
@@ -70,7 +70,7 @@ class SourceReport:
     anomalies: list[Anomaly] = field(default_factory=list)
     duplicates: list[Anomaly] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    provenance: dict[str, object] = field(default_factory=dict)
+    provenance: Provenance | None = None  # set by the build once the page is parsed
 
 
 @dataclass(frozen=True, slots=True)

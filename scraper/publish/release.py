@@ -196,7 +196,7 @@ def source_entry(page: ParsedPage) -> dict[str, object]:
     return {
         "id": page.source.id,
         "url": page.source.url,
-        **report.provenance,
+        **(report.provenance.as_entry() if report.provenance else {}),
         "tables": report.tables,
         "tables_without_section": report.tables_without_section,
         "records": len(page.records) - len(report.duplicates),
@@ -252,13 +252,11 @@ def guard(
 
 def run_source(page: ParsedPage) -> dict[str, object]:
     """What the history keeps about each page a run read."""
-    keep = ("location", "sha256")
     provenance = page.report.provenance
-    return {
-        "id": page.source.id,
-        "url": page.source.url,
-        **{name: provenance[name] for name in keep if name in provenance},
-    }
+    kept = (
+        {} if provenance is None else {"location": provenance.location, "sha256": provenance.sha256}
+    )
+    return {"id": page.source.id, "url": page.source.url, **kept}
 
 
 def change_notes(out_dir: Path, run: Run, *, first: bool) -> dict[str, bytes]:

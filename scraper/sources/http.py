@@ -29,7 +29,7 @@ from pathlib import PurePosixPath
 import httpx
 
 from scraper.errors import FetchError, SourceError
-from scraper.model import Source
+from scraper.model import Source, Transfer
 from scraper.sources.cache import CacheEntry, CacheStore, conditional_headers, is_visible_ascii
 from scraper.sources.local import MARKDOWN_SUFFIXES, Page, PageKind
 from scraper.sources.options import MAX_REDIRECTS, PER_HOST, RemoteOptions, user_agent
@@ -117,7 +117,7 @@ class Fetched:
 
     @property
     def not_modified(self) -> bool:
-        return bool(self.page.provenance.get("not_modified"))
+        return self.page.transfer is not None and self.page.transfer.not_modified
 
 
 class _Transient(Exception):
@@ -631,14 +631,14 @@ def _page(
         data=entry.body,
         kind=kind,
         charset=charset,
-        provenance={
-            "final_url": entry.final_url,
-            "status": status,
-            "etag": entry.etag,
-            "last_modified": entry.last_modified,
-            "fetched_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "not_modified": not_modified,
-        },
+        transfer=Transfer(
+            final_url=entry.final_url,
+            status=status,
+            etag=entry.etag,
+            last_modified=entry.last_modified,
+            fetched_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            not_modified=not_modified,
+        ),
     )
 
 

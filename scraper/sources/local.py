@@ -8,13 +8,13 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Literal
 
 from scraper.errors import ReadError
-from scraper.model import Source
+from scraper.model import Source, Transfer
 from scraper.sources.decode import check_size, decode_page
 
 PageKind = Literal["markdown", "html"]
@@ -37,7 +37,7 @@ class Page:
     data: bytes
     kind: PageKind
     charset: str | None = None
-    provenance: dict[str, object] = field(default_factory=dict)
+    transfer: Transfer | None = None  # how it arrived over HTTP; None for a local copy
     notes: tuple[str, ...] = ()  # warnings about how the page was read
 
     @property

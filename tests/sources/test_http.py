@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import socket
 import threading
@@ -16,8 +17,8 @@ from pytest_httpx import HTTPXMock
 
 from scraper import __version__
 from scraper.errors import FetchError
-from scraper.model import Source
-from scraper.sources.http import Fetcher, fetch_pages
+from scraper.model import Source, Transfer
+from scraper.sources.http import Fetched, Fetcher, fetch_pages
 from scraper.sources.options import RemoteOptions, project_url, user_agent
 from scraper.sources.retry import RetryPolicy
 
@@ -45,6 +46,15 @@ def fetcher(options: RemoteOptions, delays: list[float], warnings: list[str]) ->
     made = Fetcher(options, warnings.append, sleep=delays.append, jitter=lambda: 1.0)
     yield made
     made.close()
+
+
+def _transfer(fetched: Fetched) -> Transfer:
+    assert fetched.page.transfer is not None
+    return fetched.page.transfer
+
+
+def _etag(fetched: Fetched) -> str | None:
+    return _transfer(fetched).etag
 
 
 def source(url: str = URL, source_id: str = "ios") -> Source:
@@ -77,7 +87,8 @@ def test_a_200_page_with_its_provenance(fetcher: Fetcher, httpx_mock: HTTPXMock)
     assert (page.data, page.kind, page.charset, page.location) == (HTML, "html", "utf-8", URL)
     assert fetched.attempts == 1
     assert not fetched.not_modified
-    provenance = dict(page.provenance)
+    assert page.transfer is not None
+    provenance = dataclasses.asdict(page.transfer)
     fetched_at = provenance.pop("fetched_at")
     assert isinstance(fetched_at, str)
     assert fetched_at.endswith("Z")
@@ -143,8 +154,9 @@ def test_a_304_reuses_the_cached_body_after_sending_the_validators(
     second = fetcher.fetch(source())
     assert second.not_modified
     assert (second.page.data, second.page.kind, second.page.charset) == (HTML, "html", "gbk")
-    assert second.page.provenance["status"] == 304
-    assert second.page.provenance["etag"] == '"v1"'
+    assert second.page.transfer is not None
+    assert second.page.transfer.status == 304
+    assert second.page.transfer.etag == '"v1"'
     assert second.page.sha256 == first.page.sha256
     conditional = httpx_mock.get_requests()[1]
     assert conditional.headers["If-None-Match"] == '"v1"'
@@ -159,8 +171,8 @@ def test_a_304_with_new_validators_updates_the_cache(
     httpx_mock.add_response(url=URL, status_code=304, headers={"ETag": '"v2"'})
     httpx_mock.add_response(url=URL, status_code=304)
     fetcher.fetch(source())
-    assert fetcher.fetch(source()).page.provenance["etag"] == '"v2"'
-    assert fetcher.fetch(source()).page.provenance["etag"] == '"v2"'
+    assert _etag(fetcher.fetch(source())) == '"v2"'
+    assert _etag(fetcher.fetch(source())) == '"v2"'
     assert httpx_mock.get_requests()[2].headers["If-None-Match"] == '"v2"'
 
 
@@ -223,7 +235,7 @@ def test_a_redirect_within_the_host_is_followed_and_validators_go_to_the_final_u
     httpx_mock.add_response(url=final, content=HTML, headers={"ETag": '"v1"'})
     httpx_mock.add_response(url=final, status_code=304)
     first = fetcher.fetch(source())
-    assert (first.page.location, first.page.provenance["final_url"]) == (final, final)
+    assert (first.page.location, _transfer(first).final_url) == (final, final)
     second = fetcher.fetch(source())
     assert second.not_modified
     requests = httpx_mock.get_requests()
@@ -654,7 +666,7 @@ def test_a_non_ascii_etag_is_dropped_with_a_warning_and_never_sent_back(
     httpx_mock.add_response(url=URL, content=HTML, headers={"Content-Type": "text/html"})
     fetcher.fetch(source())
     second = fetcher.fetch(source())
-    assert second.page.provenance["etag"] is None
+    assert _etag(second) is None
     assert "If-None-Match" not in httpx_mock.get_requests()[1].headers
     assert len(warnings) == 1
     assert "ETag" in warnings[0]
