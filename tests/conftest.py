@@ -38,6 +38,31 @@ def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
     return run
 
 
+def publish_then_change(
+    folder: Path, out: Path, run: Callable[..., CliResult]
+) -> tuple[Path, Path]:
+    """Publish `fixtures/versions/base.md` from `folder` into `out`, then change the page to
+    `section_renamed.md`, so the next build has new data to publish: (sources file, out)."""
+    page = folder / "page.md"
+    config = folder / "sources.toml"
+    config.write_text(
+        '[[source]]\nid = "ios"\nurl = "https://docs.example/ios/"\npath = "page.md"\n'
+        'platform = "ios"\n',
+        encoding="utf-8",
+    )
+    shutil.copyfile(FIXTURES / "versions" / "base.md", page)
+    result = run("build", "--sources", config, "--out", out)
+    assert result.exit_code == 0, result.stderr
+    shutil.copyfile(FIXTURES / "versions" / "section_renamed.md", page)
+    return config, out
+
+
+@pytest.fixture
+def changed_page(tmp_path: Path, run_cli: Callable[..., CliResult]) -> tuple[Path, Path]:
+    """A published old version and a sources file whose page has changed since: (config, out)."""
+    return publish_then_change(tmp_path, tmp_path / "output", run_cli)
+
+
 @pytest.fixture
 def tmp_output(tmp_path: Path) -> Path:
     """An output folder that does not exist yet."""

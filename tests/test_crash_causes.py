@@ -7,7 +7,6 @@ previous history is a warning and a fresh history.
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -29,23 +28,6 @@ IOS_URL = "https://docs.jiguang.cn/jmessage/client/im_errorcode_ios/"
 @pytest.fixture(autouse=True)
 def no_waits(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("scraper.sources.http.pause", lambda _seconds: None)
-
-
-@pytest.fixture
-def changed_page(tmp_path: Path, run_cli: Run) -> tuple[Path, Path]:
-    """A published old version and a sources file whose page has changed since: (config, out)."""
-    page = tmp_path / "page.md"
-    config = tmp_path / "sources.toml"
-    config.write_text(
-        '[[source]]\nid = "ios"\nurl = "https://docs.example/ios/"\npath = "page.md"\n'
-        'platform = "ios"\n',
-        encoding="utf-8",
-    )
-    shutil.copyfile(FIXTURES / "versions" / "base.md", page)
-    out = tmp_path / "output"
-    assert run_cli("build", "--sources", config, "--out", out).exit_code == 0
-    shutil.copyfile(FIXTURES / "versions" / "section_renamed.md", page)
-    return config, out
 
 
 def _failing(exc: BaseException) -> Callable[..., None]:

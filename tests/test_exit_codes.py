@@ -8,7 +8,6 @@ traceback is printed unless asked for, and the output folder is exactly as it wa
 
 from __future__ import annotations
 
-import shutil
 import signal
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from scraper.cli import internal_error
-from tests.conftest import FIXTURES, PROJECT_ROOT, CliResult, snapshot
+from tests.conftest import PROJECT_ROOT, CliResult, snapshot
 
 Run = Callable[..., CliResult]
 REPORT = (
@@ -30,23 +29,6 @@ REPORT = (
 
 class Boom(Exception):
     """What no stage expects."""
-
-
-@pytest.fixture
-def changed_page(tmp_path: Path, run_cli: Run) -> tuple[Path, Path]:
-    """A published old version and a sources file whose page has changed since: (config, out)."""
-    page = tmp_path / "page.md"
-    config = tmp_path / "sources.toml"
-    config.write_text(
-        '[[source]]\nid = "ios"\nurl = "https://docs.example/ios/"\npath = "page.md"\n'
-        'platform = "ios"\n',
-        encoding="utf-8",
-    )
-    shutil.copyfile(FIXTURES / "versions" / "base.md", page)
-    out = tmp_path / "output"
-    assert run_cli("build", "--sources", config, "--out", out).exit_code == 0
-    shutil.copyfile(FIXTURES / "versions" / "section_renamed.md", page)
-    return config, out
 
 
 def _raise(*_args: object, **_kwargs: object) -> None:

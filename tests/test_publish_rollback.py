@@ -18,33 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, CliResult, snapshot
+from tests.conftest import CliResult, publish_then_change, snapshot
 
 Run = Callable[..., CliResult]
 # diff.json, CHANGELOG.md, errorcodes.sqlite, errorcodes.json, errorcodes.csv, the contract
 # files and manifest.json: more than any build renames, so every step is covered.
 STEPS = range(1, 9)
-
-
-@pytest.fixture
-def changed_page(tmp_path: Path, run_cli: Run) -> tuple[Path, Path]:
-    """A published old version and a sources file whose page has changed since: (config, out)."""
-    return _changed_page(tmp_path, tmp_path / "output", run_cli)
-
-
-def _changed_page(tmp_path: Path, out: Path, run_cli: Run) -> tuple[Path, Path]:
-    page = tmp_path / "page.md"
-    config = tmp_path / "sources.toml"
-    config.write_text(
-        '[[source]]\nid = "ios"\nurl = "https://docs.example/ios/"\npath = "page.md"\n'
-        'platform = "ios"\n',
-        encoding="utf-8",
-    )
-    shutil.copyfile(FIXTURES / "versions" / "base.md", page)
-    result = run_cli("build", "--sources", config, "--out", out)
-    assert result.exit_code == 0, result.stderr
-    shutil.copyfile(FIXTURES / "versions" / "section_renamed.md", page)
-    return config, out
 
 
 def _nth(number: int, original: Callable[..., object], exc: OSError) -> Callable[..., object]:
@@ -173,7 +152,7 @@ def test_a_really_full_file_system_changes_nothing(tmp_path: Path, run_cli: Run)
     if mounted.returncode != 0:
         pytest.skip(f"mount is not permitted here: {mounted.stderr.strip()}")
     try:
-        config, out = _changed_page(tmp_path, small / "output", run_cli)
+        config, out = publish_then_change(tmp_path, small / "output", run_cli)
         before = snapshot(out)
         filler = os.open(small / "filler", os.O_WRONLY | os.O_CREAT)
         try:
