@@ -60,7 +60,7 @@ def parse_page(html: str | bytes, source: Source, *, where: str | None = None) -
             f"{MAX_TABLE_CELLS:,} the parser reads (an error-code page has a few hundred); "
             "check that this is the right page"
         )
-    check_markup_size(text, label)
+    check_markup_size(text, label, cells)
     tables = extract_tables(text)
     records, report = records_from_tables(tables, source)
     if report.tables == 0:
@@ -79,17 +79,20 @@ _TAG_BYTES = 700
 _MEMORY_PER_BYTE = 40
 _MEMORY_ALLOWANCE = 65 * 1024 * 1024  # 100 MB less the interpreter's own
 _START_TAG = re.compile(r"<[A-Za-z]")
-_HEAVY_TAG = re.compile(r"<(?:t[dhr]|p)[\s/>]", re.IGNORECASE)
+_PARAGRAPH_TAG = re.compile(r"<p[\s/>]", re.IGNORECASE)
 
 
-def check_markup_size(text: str, label: str) -> None:
-    """Refuse markup whose tree would take more memory than its size allows (ParseError)."""
+def check_markup_size(text: str, label: str, cells: int) -> None:
+    """Refuse markup whose tree would take more memory than its size allows (ParseError).
+
+    `cells` is the page's count of row and cell tags (`count_cell_tags`), already taken.
+    """
     if _HEAVY_TAG_BYTES * (len(text) // 2) <= _MEMORY_PER_BYTE * len(text) + _MEMORY_ALLOWANCE:
         return  # a tag takes at least two characters: no page this short can hold too many
     size = len(text.encode("utf-8", "surrogatepass"))  # the page's size is counted in bytes
     budget = _MEMORY_PER_BYTE * size + _MEMORY_ALLOWANCE
     tags = sum(1 for _ in _START_TAG.finditer(text))
-    heavy = sum(1 for _ in _HEAVY_TAG.finditer(text))
+    heavy = cells + sum(1 for _ in _PARAGRAPH_TAG.finditer(text))
     needed = heavy * _HEAVY_TAG_BYTES + (tags - heavy) * _TAG_BYTES
     if needed > budget:
         raise ParseError(
