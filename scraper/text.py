@@ -15,6 +15,11 @@ def normalise_text(text: str) -> str:
     return " ".join(text.split())
 
 
+def shortened(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, the last an ellipsis when it was cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 # C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides: what a
 # terminal would act on (move the cursor, change colours, reorder text) instead of showing.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

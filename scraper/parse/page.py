@@ -15,6 +15,7 @@ from scraper.errors import ParseError, StrictFailed
 from scraper.model import Record, Source
 from scraper.parse.rows import Anomaly, Origin, SourceReport, records_from_tables
 from scraper.sources.decode import MAX_PAGE_BYTES, check_size, decode_page
+from scraper.text import shortened
 
 if TYPE_CHECKING:
     from scraper.parse.tables import RawTable
@@ -156,8 +157,7 @@ def _no_table_message(label: str, tables: list[RawTable], report: SourceReport, 
     for table in tables[:_TABLES_SHOWN]:
         first = next((row.cells for row in table.rows if any(row.cells)), ())
         under = f" under '{table.heading.text}'" if table.heading and table.heading.text else ""
-        shown = " | ".join(first)
-        shown = shown if len(shown) <= 60 else shown[:59] + "…"
+        shown = shortened(" | ".join(first), 60)
         seen.append(f"table {table.number}{under}, first row '{shown}'")
     more = f", and {len(tables) - _TABLES_SHOWN} more" if len(tables) > _TABLES_SHOWN else ""
     warnings = f"; {'; '.join(report.warnings)}" if report.warnings else ""

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from scraper.model import Provenance, Record, Source, code_problem, parse_code
+from scraper.text import shortened
 
 if TYPE_CHECKING:  # only types: building records must not import the HTML parser
     from scraper.parse.tables import RawRow, RawTable
@@ -296,5 +297,4 @@ def _table_place(source_id: str, table: RawTable) -> str:
 
 
 def _shown(cells: tuple[str, ...] | list[str]) -> str:
-    text = " | ".join(cells)
-    return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 1] + "…"
+    return shortened(" | ".join(cells), _SHOWN_CHARS)

@@ -16,6 +16,7 @@ from typing import Literal
 from scraper.errors import ReadError
 from scraper.model import Source, Transfer
 from scraper.sources.decode import check_size, decode_page
+from scraper.text import normalise_text, shortened
 
 PageKind = Literal["markdown", "html"]
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
@@ -100,8 +101,7 @@ def markdown_saved_as_html(data: bytes) -> tuple[int, str] | None:
         return None
     for number, line in enumerate(lines, start=1):
         if _MARKDOWN_LINE.match(line):
-            shown = " ".join(line.split())
-            return number, shown if len(shown) <= 60 else shown[:59] + "…"
+            return number, shortened(normalise_text(line), 60)
     return None
 
 
