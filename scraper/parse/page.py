@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from scraper.errors import ParseError, StrictFailed
-from scraper.model import Record, Source
+from scraper.model import Key, Record, Source, key_label
 from scraper.parse.rows import Anomaly, Origin, SourceReport, records_from_tables
 from scraper.sources.decode import MAX_PAGE_BYTES, check_size, decode_page
 from scraper.text import shortened
@@ -63,9 +63,21 @@ def parse_page(html: str | bytes, source: Source, *, where: str | None = None) -
         )
     check_markup_size(text, label, cells)
     tables = extract_tables(text)
-    records, report = records_from_tables(tables, source)
+    records, report = records_from_tables(tables, source, len(text))
+    if report.problems:
+        shown = "; ".join(report.problems[:_PROBLEMS_SHOWN])
+        raise ParseError(
+            f"{label}: {len(report.problems)} table(s) look like error-code tables but yield "
+            f"no codes, so the page may be read wrong: {shown}"
+        )
     if report.tables == 0:
         raise ParseError(_no_table_message(label, tables, report, text))
+    if not records:
+        anomalies = "; ".join(a.describe() for a in report.anomalies[:_PROBLEMS_SHOWN])
+        raise ParseError(
+            f"{label}: {report.tables} error-code table(s) but no record: every row lacks a "
+            f"usable code{f' ({anomalies})' if anomalies else ''}"
+        )
     return ParsedPage(source, records, report)
 
 
@@ -179,7 +191,7 @@ class Merged:
 
 def merge_pages(pages: list[ParsedPage]) -> Merged:
     """All records sorted by key; a key seen before keeps its first row, the rest are returned."""
-    kept: dict[tuple[str, str, int], Record] = {}
+    kept: dict[Key, Record] = {}
     duplicates: list[Anomaly] = []
     reported: list[ParsedPage] = []
     for page in pages:
@@ -195,15 +207,16 @@ def merge_pages(pages: list[ParsedPage]) -> Merged:
                     record.section,
                     origin.table,
                     origin.row,
-                    f"duplicate key {record.platform}/{record.sdk}/{record.code}, "
+                    f"duplicate key {key_label(record.key)}, "
                     f"first seen in {first.source} ({first.section}); kept the first",
-                    f"{record.code} | {record.message} | {record.description}",
+                    f"{record.code_text} | {record.message} | {record.description}",
                 )
             )
         duplicates.extend(own)
         report = replace(page.report, duplicates=[*page.report.duplicates, *own])
         reported.append(replace(page, report=report))
-    return Merged([kept[key] for key in sorted(kept)], duplicates, reported)
+    ordered = sorted(kept.values(), key=lambda record: record.order)
+    return Merged(ordered, duplicates, reported)
 
 
 def strict_problems(pages: list[ParsedPage]) -> list[str]:

@@ -1,24 +1,25 @@
-"""Tables of cell texts to typed error-code records, with a report of what was skipped."""
+"""Tables of cell texts to typed error-code records, with a report of what was skipped.
+
+Which column holds which role is `scraper.parse.columns`' job; this module finds each table's
+header row, reads every code row into a record (every cell kept: a role's field, or `extra`),
+numbers repeated codes, and reports each row it could not use.
+"""
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from scraper.model import Provenance, Record, Source, code_problem, parse_code
+from scraper.model import SDK_OF_PRODUCT, Provenance, Record, Source, code_problem, code_text_of
+from scraper.model import parse_code as parse_code
+from scraper.parse.columns import Columns, assign_columns, names_a_code
 from scraper.text import shortened
 
 if TYPE_CHECKING:  # only types: building records must not import the HTML parser
     from scraper.parse.tables import RawRow, RawTable
 
-# Header names, matched as substrings of the case-folded header text; the first column that
-# matches wins, and a cell is tried as code, then message, then description.
-CODE_NAMES = ("code", "错误码", "错误代码", "返回码", "状态码")
-MESSAGE_NAMES = ("message", "msg", "错误信息", "错误消息", "提示信息")
-DESCRIPTION_NAMES = ("说明", "description", "instruction", "描述", "含义", "备注", "explanation")
-
-_HEADER_NOISE = str.maketrans({"*": None, "`": None, ":": None, "：": None})
 _PLATFORM_WORDS = (
     ("ios", "ios"),
     ("android", "android"),
@@ -36,6 +37,11 @@ _PLATFORM = re.compile(
 )
 _PLATFORM_BY_WORD = dict(_PLATFORM_WORDS)
 _SHOWN_CHARS = 80  # how much of a row a warning quotes
+# What one page may make of its text: a rowspan, a colspan or a heading copies text into many
+# records, so the records' text may be at most this multiple of the page's size (plus a
+# floor for tiny pages) before the page is refused.
+MAX_TEXT_GROWTH = 20
+_TEXT_GROWTH_FLOOR = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,34 +78,7 @@ class SourceReport:
     duplicates: list[Anomaly] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     provenance: Provenance | None = None  # set by the build once the page is parsed
-
-
-@dataclass(frozen=True, slots=True)
-class Columns:
-    """Positions of the code, message and description columns in a header row."""
-
-    code: int
-    message: int | None
-    description: int | None
-
-
-def find_columns(header: tuple[str, ...]) -> Columns | None:
-    """Columns by header text (case-insensitive, any order); None when there is no code column.
-
-    Markdown emphasis left literal in raw HTML (`**Code**`) and trailing colons are ignored.
-    """
-    code = message = description = None
-    for index, raw in enumerate(header):
-        name = raw.translate(_HEADER_NOISE).casefold()
-        if code is None and any(word in name for word in CODE_NAMES):
-            code = index
-        elif message is None and any(word in name for word in MESSAGE_NAMES):
-            message = index
-        elif description is None and any(word in name for word in DESCRIPTION_NAMES):
-            description = index
-    if code is None:
-        return None
-    return Columns(code, message, description)
+    problems: list[str] = field(default_factory=list)  # tables that yield no codes: fatal
 
 
 def platform_for(heading: str, default: str) -> str:
@@ -108,8 +87,11 @@ def platform_for(heading: str, default: str) -> str:
     return _PLATFORM_BY_WORD[match.group(1).lower()] if match else default
 
 
-def sdk_for(heading: str) -> str:
-    return "JMRTC" if "jmrtc" in heading.casefold() else "JMessage"
+def sdk_for(heading: str, product: str = "JMessage") -> str:
+    """JMRTC for a JMessage heading that names it; else the product itself."""
+    sdks = SDK_OF_PRODUCT.get(product, ())
+    folded = heading.casefold()
+    return next((sdk for sdk in reversed(sdks) if sdk.casefold() in folded), product)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,33 +103,94 @@ class Origin:
 
 
 def records_from_tables(
-    tables: list[RawTable], source: Source
+    tables: list[RawTable], source: Source, page_size: int = 0
 ) -> tuple[list[tuple[Record, Origin]], SourceReport]:
     """Every error-code table's records with their origin; blank rows counted, odd ones reported.
 
-    An error-code table is one whose header row names a code column. The header row is the
-    first `<th>`/`<thead>` row that names one, else a first row of plain cells that names one
-    and holds no code. Tables without such a row are skipped: silently when they look like
-    layout or navigation, with a warning when their rows look like error codes.
+    An error-code table is one whose header row names a code column whose cells are codes
+    (`scraper.parse.columns`). Its header row is the first `<th>`/`<thead>` row (a title row
+    of one repeated text above it is passed over), else a first row of plain cells that names
+    a code column and holds no code. Other tables are skipped: silently when they are layout,
+    navigation or parameters, with a warning when their rows look like error codes, and as a
+    problem (the page fails) when a code column holds no codes.
+
+    A code listed again for the same platform and sdk becomes a record numbered by
+    `occurrence`; a row that repeats an earlier one cell for cell in the same section is
+    dropped with a duplicate warning, as it says nothing new.
     """
     report = SourceReport(source.id)
     records: list[tuple[Record, Origin]] = []
+    named = dict(source.columns)
+    budget = _TextBudget(source.id, page_size)
     for table in tables:
-        header = find_header(table.rows)
+        header = find_header(table.rows, named)
         if header is None:
             problem = _headerless_problem(table)
             if problem:
                 report.warnings.append(f"{_table_place(source.id, table)}: {problem}")
             continue
+        index = header
+        body = [row.cells for row in table.rows[index + 1 :] if not row.is_header]
+        verdict = assign_columns(table.rows[index].cells, body, named)
+        if verdict.columns is None:
+            if verdict.problem:
+                report.problems.append(f"{_table_place(source.id, table)}: {verdict.problem}")
+            continue
         report.tables += 1
-        found = _table_records(table, header, source, report)
+        found = _table_records(table, index, verdict.columns, source, report, budget)
         records.extend(found)
         problem = _section_problem(table, found)
         if problem:
             report.warnings.append(f"{source.id}: table {table.number}, {problem}")
         if not table.heading_chain:
             report.tables_without_section += 1
-    return records, report
+    return _numbered(records, report), report
+
+
+def _numbered(
+    records: list[tuple[Record, Origin]], report: SourceReport
+) -> list[tuple[Record, Origin]]:
+    """Repeated codes numbered in page order; exact repeats of a row dropped and reported."""
+    seen_rows: dict[tuple[object, ...], Origin] = {}
+    counts: Counter[tuple[str, str, str]] = Counter()
+    numbered: list[tuple[Record, Origin]] = []
+    for record, origin in records:
+        same = (record.platform, record.sdk, record.section, record.code_text)
+        row = (*same, *(getattr(record, name) for name in _ROW_FIELDS))
+        first = seen_rows.get(row)
+        if first is not None:
+            report.duplicates.append(
+                Anomaly(
+                    record.source,
+                    record.section,
+                    origin.table,
+                    origin.row,
+                    f"the same row as table {first.table}, row {first.row}; kept the first",
+                    _row_text(record),
+                )
+            )
+            continue
+        seen_rows[row] = origin
+        group = (record.platform, record.sdk, record.code_text)
+        counts[group] += 1
+        numbered.append((_with_occurrence(record, counts[group]), origin))
+    return numbered
+
+
+_ROW_FIELDS = ("name", "message", "description", "detail", "advice", "http_status")
+
+
+def _with_occurrence(record: Record, occurrence: int) -> Record:
+    if occurrence == record.occurrence:
+        return record
+    values = {name: getattr(record, name) for name in record.__slots__}
+    values["occurrence"] = occurrence
+    return Record(**values)
+
+
+def _row_text(record: Record) -> str:
+    texts = [record.code_text, record.message, record.description, record.detail]
+    return " | ".join(text for text in texts if text)
 
 
 def _section_problem(table: RawTable, found: list[tuple[Record, Origin]]) -> str | None:
@@ -170,20 +213,31 @@ def _section_problem(table: RawTable, found: list[tuple[Record, Origin]]) -> str
     return None
 
 
-def find_header(rows: tuple[RawRow, ...]) -> tuple[int, Columns] | None:
-    """The index and columns of a table's header row, or None when it has none."""
+def find_header(rows: tuple[RawRow, ...], named: dict[str, str] | None = None) -> int | None:
+    """The index of a table's header row, or None when it has none naming a code column.
+
+    Only a header row is a header: a body row that mentions "code" (errcode, a url ending in
+    /codes) never becomes one.
+    """
     for index, row in enumerate(rows):
         if not any(row.cells):
             continue
-        columns = find_columns(row.cells)
         if row.is_header:
-            if columns is not None:
-                return index, columns
-            continue  # a title row such as "Error codes" spanning the table; look further
-        if columns is not None and not any(parse_code(cell) is not None for cell in row.cells):
-            return index, columns
+            if names_a_code(row.cells, named):
+                return index
+            if _is_title_row(row.cells):
+                continue  # a title such as "Error codes" spanning the table; look further
+            return None
+        if names_a_code(row.cells, named) and not any(
+            parse_code(cell) is not None for cell in row.cells
+        ):
+            return index
         return None
     return None
+
+
+def _is_title_row(cells: tuple[str, ...]) -> bool:
+    return len({cell for cell in cells if cell}) == 1
 
 
 def _headerless_problem(table: RawTable) -> str | None:
@@ -221,37 +275,72 @@ def _context(table: RawTable, source: Source) -> _TableContext:
         (platform_for(h.text, "") for h in reversed(chain) if platform_for(h.text, "")),
         source.platform,
     )
-    sdk = "JMessage"
+    sdk = source.product
+    sdks = SDK_OF_PRODUCT.get(source.product, ())
     for heading in reversed(chain):
         folded = heading.text.casefold()
-        if "jmrtc" in folded or "jmessage" in folded:
-            sdk = sdk_for(heading.text)
+        if any(name.casefold() in folded for name in sdks):
+            sdk = sdk_for(heading.text, source.product)
             break
     anchor = next((h.anchor for h in reversed(chain) if h.anchor), None)
     url = f"{source.url}#{anchor}" if anchor else source.url
     return _TableContext(source, section, platform, sdk, url, table.number)
 
 
+class _TextBudget:
+    """Counts the text records take while they are made, against what the page may give."""
+
+    def __init__(self, source_id: str, page_size: int) -> None:
+        self.source_id = source_id
+        self.limit = MAX_TEXT_GROWTH * page_size + _TEXT_GROWTH_FLOOR
+        self.used = 0
+
+    def spend(self, record: Record, table: int, row: int) -> None:
+        self.used += sum(len(getattr(record, name)) for name in _TEXT_OF_RECORD)
+        self.used += sum(len(key) + len(value) for key, value in record.extra.items())
+        if self.used > self.limit:
+            from scraper.errors import ParseError
+
+            raise ParseError(
+                f"{self.source_id}: table {table}, row {row}: the records' text passed "
+                f"{self.limit:,} characters, {MAX_TEXT_GROWTH} times the page's size (plus "
+                f"{_TEXT_GROWTH_FLOOR:,}): a rowspan, colspan or heading copies text into too "
+                "many rows; check that this is the right page"
+            )
+
+
+_TEXT_OF_RECORD = ("code_text", "name", "message", "description", "detail", "advice", "section")
+
+
 def _table_records(
-    table: RawTable, header: tuple[int, Columns], source: Source, report: SourceReport
+    table: RawTable,
+    header_index: int,
+    columns: Columns,
+    source: Source,
+    report: SourceReport,
+    budget: _TextBudget,
 ) -> list[tuple[Record, Origin]]:
-    header_index, columns = header
-    header_cells = table.rows[header_index].cells
     context = _context(table, source)
+    named = dict(source.columns)
     records: list[tuple[Record, Origin]] = []
     for number, row in enumerate(table.rows[header_index + 1 :], start=header_index + 2):
-        if row.is_header and (repeated := find_columns(row.cells)) is not None:
-            columns, header_cells = repeated, row.cells  # a new header: columns may move
+        if row.is_header and names_a_code(row.cells, named):
+            body = [r.cells for r in table.rows[number:] if not r.is_header]
+            repeated = assign_columns(row.cells, body, named).columns
+            if repeated is not None:
+                columns = repeated  # a new header: columns may move
             continue
         record = _record_from_row(row, columns, context, number, report)
         if record is None:
             continue
+        budget.spend(record, table.number, number)
         records.append((record, Origin(table.number, number)))
-        extra = [cell for cell in row.cells[len(header_cells) :] if cell]
-        if extra:
+        beyond = [cell for cell in row.cells[len(columns.headers) :] if cell]
+        if beyond:
             report.warnings.append(
                 f"{_table_place(source.id, table)}, row {number}: {len(row.cells)} cells but "
-                f"the header has {len(header_cells)}; ignored the extra text: {_shown(extra)}"
+                f"the header has {len(columns.headers)}; kept the extra text under 'column N' "
+                f"in extra: {_shown(beyond)}"
             )
     return records
 
@@ -259,36 +348,62 @@ def _table_records(
 def _record_from_row(
     row: RawRow, columns: Columns, context: _TableContext, number: int, report: SourceReport
 ) -> Record | None:
-    if not any(row.cells):
+    cells = row.cells
+    if not any(cells):
         report.blank_rows += 1
         return None
+    roles = columns.roles
 
-    def cell(index: int | None) -> str:
-        return row.cells[index] if index is not None and index < len(row.cells) else ""
+    def cell(role: str) -> str:
+        index = roles.get(role)
+        return cells[index] if index is not None and index < len(cells) else ""
 
-    code = parse_code(cell(columns.code))
-    if code is None:
+    code_text = code_text_of(cell("code"))
+    code = parse_code(code_text)
+    if code is None and not (columns.text_codes and code_text):
         report.anomalies.append(
             Anomaly(
                 context.source.id,
                 context.section,
                 context.table,
                 number,
-                code_problem(cell(columns.code)),
-                " | ".join(row.cells),
+                code_problem(code_text),
+                " | ".join(cells),
             )
         )
         return None
+    extra = {
+        name: text
+        for name, text in zip(columns.extra_names(len(cells)), cells, strict=True)
+        if name is not None and text
+    }
+    http_text = cell("http_status")
+    http_status = parse_code(http_text) if http_text else None
+    if http_text and http_status is None:
+        extra[columns.headers[roles["http_status"]] or "http_status"] = http_text
     return Record(
+        product=context.source.product,
         platform=context.platform,
         sdk=context.sdk,
         code=code,
-        message=cell(columns.message),
-        description=cell(columns.description),
+        code_text=code_text if code is None else _plain_code(code_text),
+        occurrence=1,
+        name=cell("name"),
+        message=cell("message"),
+        description=cell("description"),
+        detail=cell("detail"),
+        advice=cell("advice"),
+        http_status=http_status,
+        extra=extra,
         section=context.section,
         source=context.source.id,
         url=context.url,
     )
+
+
+def _plain_code(text: str) -> str:
+    """A number's text without emphasis, as `parse_code` read it (a leading + dropped)."""
+    return text.replace("_", "").removeprefix("+")
 
 
 def _table_place(source_id: str, table: RawTable) -> str:
