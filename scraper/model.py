@@ -229,6 +229,10 @@ FIELDS: tuple[Field, ...] = tuple(
     for item in dataclasses.fields(Record)
 )
 FIELD_BY_NAME: dict[str, Field] = {item.name: item for item in FIELDS}
+FIELD_DEFAULTS: dict[str, object] = {
+    item.name: ({} if item.default_factory is dict else item.default)
+    for item in dataclasses.fields(Record)
+}
 RECORD_FIELDS: tuple[str, ...] = tuple(item.name for item in FIELDS)
 KEY_FIELDS: tuple[str, ...] = ("source", "platform", "sdk", "code_text", "occurrence")
 # Every field that is not part of the key can change; compared in the dataset's field order.
@@ -239,12 +243,21 @@ READING_FIELDS: tuple[str, ...] = (
     "name", "message", "description", "detail", "advice", "http_status", "extra",
 )
 Key = tuple[str, str, str, str, int]
+# Schema 1 had no product and keyed a record by (platform, sdk, code); its built-in sources
+# were JMessage's pages, with these ids. Reading schema 1 data (the previous dataset, its
+# history) gives each record product JMessage, its code as text, occurrence 1 and the source's
+# id of today.
+V1_SOURCE_IDS = {"ios": "jmessage-ios", "android": "jmessage-android"}
+V1_SOURCE_IDS |= {"server": "jmessage-server", "js": "jmessage-web"}
+V1_SOURCE_BY_PLATFORM = {"ios": "jmessage-ios", "android": "jmessage-android"}
+V1_SOURCE_BY_PLATFORM |= {"server": "jmessage-server", "web": "jmessage-web"}
 
 
 def key_label(key: Key) -> str:
-    """The one way a key is written for people: source/platform/sdk/code, #n past the first."""
+    """The one way a key is written for people: source/platform/sdk/code, then (n) for the
+    n-th row of a code listed more than once."""
     source, platform, sdk, code_text, occurrence = key
-    repeat = f"#{occurrence}" if occurrence > 1 else ""
+    repeat = f" ({occurrence})" if occurrence > 1 else ""
     return f"{source}/{platform}/{sdk}/{code_text}{repeat}"
 
 
@@ -257,6 +270,19 @@ def record_problems(row: Mapping[str, object]) -> list[str]:
         if name in row and (problem := FIELD_BY_NAME[name].problem(row[name])) is not None:
             problems.append(f"{name} {problem}")
     return problems
+
+
+def upgraded_v1(row: Mapping[str, object]) -> dict[str, object]:
+    """A schema 1 record as schema 2 states it (see `V1_SOURCE_IDS`); other fields empty."""
+    upgraded: dict[str, object] = {name: FIELD_DEFAULTS[name] for name in RECORD_FIELDS}
+    upgraded.update(row)
+    source = row.get("source")
+    upgraded["source"] = V1_SOURCE_IDS.get(source, source) if isinstance(source, str) else source
+    upgraded["product"] = "JMessage"
+    code = row.get("code")
+    upgraded["code_text"] = str(code) if isinstance(code, int) else code
+    upgraded["occurrence"] = 1
+    return upgraded
 
 
 def record_from_mapping(row: Mapping[str, object]) -> Record:
@@ -360,4 +386,4 @@ class Source:
     platform: str
     enabled: bool = True
     product: str = "JMessage"
-    columns: tuple[tuple[str, str], ...] = ()  # (role, header text), in ROLES order
+    columns: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (role, header texts), ROLES order

@@ -8,7 +8,7 @@ from pathlib import Path
 from scraper.build import BuildOptions, BuildResult, run_build
 from scraper.model import JSON_NAME, SQLITE_NAME, Record
 from scraper.publish.formats import render_json, write_sqlite
-from scraper.sources.catalog import BUILTIN_SOURCES
+from scraper.sources.catalog import SEED_SOURCES as BUILTIN_SOURCES
 
 
 def build_seeds(out_dir: Path, now: datetime | None = None) -> BuildResult:
@@ -26,6 +26,9 @@ def record(
     description: str = "",
 ) -> Record:
     return Record(
+        product="JMessage",
+        code_text=str(code),
+        occurrence=1,
         platform=platform,
         sdk=sdk,
         code=code,
@@ -45,3 +48,29 @@ def write_dataset(folder: Path, records: list[Record]) -> Path:
     (folder / SQLITE_NAME).unlink(missing_ok=True)
     write_sqlite(ordered, folder / SQLITE_NAME)
     return folder
+
+
+def jmessage_record(
+    platform: str,
+    sdk: str,
+    code: int,
+    message: str,
+    description: str,
+    section: str,
+    source: str,
+    url: str,
+) -> Record:
+    """A record with the fields a JMessage page gives (schema 1's fields), the rest empty."""
+    return Record(
+        product="JMessage",
+        platform=platform,
+        sdk=sdk,
+        code=code,
+        code_text=str(code),
+        occurrence=1,
+        message=message,
+        description=description,
+        section=section,
+        source=source,
+        url=url,
+    )

@@ -12,7 +12,7 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from scraper import memo
-from scraper.sources.catalog import BUILTIN_SOURCES
+from scraper.sources.catalog import SEED_SOURCES as BUILTIN_SOURCES
 from scraper.sources.local import Page
 from tests.conftest import FIXTURES, SEEDS, CliResult, snapshot
 

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 
-from scraper.sources.catalog import BUILTIN_SOURCES
+from scraper.sources.catalog import SEED_SOURCES as BUILTIN_SOURCES
 from scraper.sources.options import user_agent
 from tests.conftest import FIXTURES, PROJECT_ROOT, SEEDS, CliResult, snapshot
 

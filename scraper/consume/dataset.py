@@ -6,10 +6,10 @@ import hashlib
 from pathlib import Path
 
 from scraper.errors import DatasetError
-from scraper.model import RECORD_FIELDS, SCHEMA_VERSION, TEXT_FIELDS, Record
+from scraper.model import SCHEMA_VERSION, Record, record_from_mapping, record_problems, upgraded_v1
 from scraper.readback import MIB, parse_json, read_regular
 
-_TEXT_FIELDS = TEXT_FIELDS
+_PROBLEMS_SHOWN = 5
 # The dataset is well under 1 MiB; a file much larger than this is not one the build wrote.
 MAX_DATASET_BYTES = 64 * MIB
 
@@ -31,6 +31,8 @@ def load_dataset(path: Path) -> tuple[list[Record], str]:
 
 
 def records_from_json(data: bytes, where: str) -> list[Record]:
+    """The records of a dataset's JSON; exactly what the published JSON Schema refuses is
+    refused (`scraper.model.record_problems`). Schema 1 data is read as schema 2 states it."""
     try:
         document = parse_json(data)
     except ValueError as exc:  # also UnicodeDecodeError and JSONDecodeError
@@ -38,26 +40,31 @@ def records_from_json(data: bytes, where: str) -> list[Record]:
     if not isinstance(document, dict) or "records" not in document:
         raise DatasetError(f"{where}: not a dataset (expected an object with 'records')")
     version = document.get("schema_version")
-    if version != SCHEMA_VERSION:
+    if version not in (1, SCHEMA_VERSION):
         raise DatasetError(
-            f"{where}: unknown schema_version {version!r}; this tool reads version {SCHEMA_VERSION}"
+            f"{where}: unknown schema_version {version!r}; this tool reads version "
+            f"{SCHEMA_VERSION} (and version 1, which it upgrades)"
         )
+    unknown = set(document) - {"schema_version", "records"}
+    if unknown:
+        raise DatasetError(f"{where}: not a dataset (unknown key(s) {', '.join(sorted(unknown))})")
     rows = document["records"]
     if not isinstance(rows, list):
         raise DatasetError(f"{where}: not a dataset ('records' is not a list)")
-    return [_record(row, where, index) for index, row in enumerate(rows)]
+    return [_record(row, where, index, version) for index, row in enumerate(rows)]
 
 
-def _record(row: object, where: str, index: int) -> Record:
+def _record(row: object, where: str, index: int, version: object) -> Record:
     if not isinstance(row, dict):
         raise DatasetError(f"{where}: record {index} is not an object")
-    code = row.get("code")
-    texts = [row.get(name) for name in _TEXT_FIELDS]
-    if (
-        not isinstance(code, int)
-        or isinstance(code, bool)
-        or not all(isinstance(text, str) for text in texts)
-    ):
-        raise DatasetError(f"{where}: record {index} lacks a field or has a wrong type")
-    values = {name: row[name] for name in RECORD_FIELDS}
-    return Record(**values)
+    if version == 1:
+        problems = [p for p in record_problems(row) if p.startswith("unknown")]
+        row = upgraded_v1(row)
+        problems += record_problems(row)
+    else:
+        problems = record_problems(row)
+    if problems:
+        shown = "; ".join(problems[:_PROBLEMS_SHOWN])
+        more = f"; and {len(problems) - _PROBLEMS_SHOWN} more" if len(problems) > 5 else ""
+        raise DatasetError(f"{where}: record {index} breaks the schema: {shown}{more}")
+    return record_from_mapping(row)

@@ -138,18 +138,23 @@ class Verdict:
     problem: str | None = None
 
 
-def named_columns(header: Sequence[str], named: Mapping[str, str]) -> dict[str, int]:
+Named = Mapping[str, tuple[str, ...]]
+
+
+def named_columns(header: Sequence[str], named: Named) -> dict[str, int]:
     """The roles a source named by header text that this header row holds (case-insensitive)."""
     folded = [" ".join(cell.casefold().split()) for cell in header]
     found: dict[str, int] = {}
-    for role, text in named.items():
-        want = " ".join(text.casefold().split())
-        if want in folded:
-            found[role] = folded.index(want)
+    for role, texts in named.items():
+        for text in texts:
+            want = " ".join(text.casefold().split())
+            if want in folded:
+                found[role] = folded.index(want)
+                break
     return found
 
 
-def names_a_code(header: Sequence[str], named: Mapping[str, str] | None = None) -> bool:
+def names_a_code(header: Sequence[str], named: Named | None = None) -> bool:
     """True when a header row names a code column (by the rules or by the source's names)."""
     if named and "code" in named_columns(header, named):
         return True
@@ -159,7 +164,7 @@ def names_a_code(header: Sequence[str], named: Mapping[str, str] | None = None) 
 def assign_columns(
     header: Sequence[str],
     body: Sequence[Sequence[str]],
-    named: Mapping[str, str] | None = None,
+    named: Named | None = None,
 ) -> Verdict:
     """The roles of a table's columns from its header row and its body rows' cells."""
     header = tuple(header)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from scraper.model import SDK_OF_PRODUCT, Provenance, Record, Source, code_problem, code_text_of
 from scraper.model import parse_code as parse_code
-from scraper.parse.columns import Columns, assign_columns, names_a_code
+from scraper.parse.columns import Columns, Named, assign_columns, names_a_code
 from scraper.text import shortened
 
 if TYPE_CHECKING:  # only types: building records must not import the HTML parser
@@ -37,6 +37,8 @@ _PLATFORM = re.compile(
 )
 _PLATFORM_BY_WORD = dict(_PLATFORM_WORDS)
 _SHOWN_CHARS = 80  # how much of a row a warning quotes
+# Words of a heading or header over a list of error or status codes.
+_ERROR_WORDS = re.compile(r"(?i)error|code|status|错误|码|状态|返回")
 # What one page may make of its text: a rowspan, a colspan or a heading copies text into many
 # records, so the records' text may be at most this multiple of the page's size (plus a
 # floor for tiny pages) before the page is refused.
@@ -213,7 +215,7 @@ def _section_problem(table: RawTable, found: list[tuple[Record, Origin]]) -> str
     return None
 
 
-def find_header(rows: tuple[RawRow, ...], named: dict[str, str] | None = None) -> int | None:
+def find_header(rows: tuple[RawRow, ...], named: Named | None = None) -> int | None:
     """The index of a table's header row, or None when it has none naming a code column.
 
     Only a header row is a header: a body row that mentions "code" (errcode, a url ending in
@@ -251,6 +253,9 @@ def _headerless_problem(table: RawTable) -> str | None:
     if coded == 0 or coded * 2 < len(rows):
         return None
     first = rows[0]
+    titles = [heading.text for heading in table.heading_chain] + list(first.cells)
+    if not any(_ERROR_WORDS.search(title) for title in titles):
+        return None  # numbered values of something else (wakeType 1, 2, 4), not error codes
     expected = "expected a header row naming a code column, such as 'Code | Error Message | 说明'"
     if first.is_header:
         return f"header row '{_shown(first.cells)}' names no code column; skipped ({expected})"

@@ -36,7 +36,7 @@ DATA_TERMS = {
     "path": "https://docs.jiguang.cn/",
     "title": (
         "Not licensed by this project: the message and description texts are quoted from "
-        "JiGuang's JMessage documentation pages (see sources) and remain under JiGuang's terms"
+        "JiGuang's documentation pages (see sources) and remain under JiGuang's terms"
     ),
 }
 
@@ -51,8 +51,9 @@ def json_schema() -> dict[str, object]:
     record: dict[str, object] = {
         "type": "object",
         "description": (
-            "One error code as one documentation page states it. The key is (platform, sdk, "
-            "code): no two records share it, and records are sorted by it."
+            "One error code as one documentation page states it. The key is (source, platform, "
+            "sdk, code_text, occurrence): no two records share it. Records are sorted by "
+            "source, platform, sdk, then numerically by code."
         ),
         "required": [field.name for field in FIELDS],
         "additionalProperties": False,
@@ -61,10 +62,11 @@ def json_schema() -> dict[str, object]:
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
-        "title": "JMessage SDK error codes",
+        "title": "JiGuang error codes",
         "description": (
-            "errorcodes.json: the error codes of the JMessage (JiGuang IM) SDKs, taken from their "
-            "documentation pages. schema_version changes on every breaking change."
+            "errorcodes.json: the error codes of JiGuang's SDKs and REST APIs (JMessage, JPush, "
+            "JSMS, JShare, JVerification, JAnalytics, JIoT), taken from their documentation "
+            "pages. schema_version changes on every breaking change."
         ),
         "type": "object",
         "required": ["schema_version", "records"],
@@ -81,11 +83,16 @@ def json_schema() -> dict[str, object]:
 
 
 def _json_property(field: Field) -> dict[str, object]:
-    prop: dict[str, object] = {"type": field.kind, "description": field.description}
+    kind: object = [field.kind, "null"] if field.nullable else field.kind
+    prop: dict[str, object] = {"type": kind, "description": field.description}
     if field.enum:
         prop["enum"] = list(field.enum)
     if field.non_empty:
         prop["minLength"] = 1
+    if field.minimum is not None:
+        prop["minimum"] = field.minimum
+    if field.kind == "object":
+        prop["additionalProperties"] = {"type": "string"}
     return prop
 
 
@@ -93,25 +100,30 @@ def table_schema(*, csv: bool) -> dict[str, object]:
     """Frictionless Table Schema of the records; `csv` adds the CSV's formula-quoting note."""
     return {
         "fields": [_table_field(field, csv=csv) for field in FIELDS],
-        # An empty cell is an empty text, never a missing value: every field is always present.
+        # An empty cell is an empty text, never a missing value, except in a nullable number.
         "missingValues": [],
         "primaryKey": list(KEY_FIELDS),
     }
 
 
 def _table_field(field: Field, *, csv: bool) -> dict[str, object]:
-    constraints: dict[str, object] = {"required": True}
+    constraints: dict[str, object] = {"required": not field.nullable}
     if field.enum:
         constraints["enum"] = list(field.enum)
     if field.non_empty:
         constraints["minLength"] = 1
+    if field.minimum is not None:
+        constraints["minimum"] = field.minimum
     description = field.description + (field.csv_note if csv else "")
-    return {
+    described: dict[str, object] = {
         "name": field.name,
         "type": field.kind,
         "description": description,
         "constraints": constraints,
     }
+    if field.nullable:
+        described["missingValues"] = [""] if csv else []
+    return described
 
 
 def datapackage(
@@ -128,19 +140,20 @@ def datapackage(
     created = {"created": updated.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")} if updated else {}
     return {
         "$schema": _DATAPACKAGE_PROFILE,
-        "name": "jmessage-errorcodes",
-        "title": "JMessage SDK error codes",
+        "name": "jiguang-errorcodes",
+        "title": "JiGuang error codes",
         "description": (
-            "Error codes of the JMessage (JiGuang IM) iOS and Android SDKs with their messages "
-            f"and descriptions, one record per (platform, sdk, code). {SCHEMA_NAME} is the JSON "
-            f"Schema of {JSON_NAME}. The message and description texts are quoted from the "
+            "Error codes of JiGuang's SDKs and REST APIs (JMessage, JPush, JSMS, JShare, "
+            "JVerification, JAnalytics, JIoT) with every text their pages give, one record per "
+            "code row (source, platform, sdk, code_text, occurrence). "
+            f"{SCHEMA_NAME} is the JSON Schema of {JSON_NAME}. The texts are quoted from the "
             "documentation pages listed in sources, and remain JiGuang's: this project grants no "
             "license to them (the tool that builds the dataset is MIT-licensed)."
         ),
         "version": dataset_version(json_bytes),
         **created,
         "homepage": PROJECT_URL,
-        "keywords": ["jmessage", "jiguang", "error codes", "sdk", "ios", "android"],
+        "keywords": ["jiguang", "jpush", "jmessage", "jsms", "error codes", "sdk", "rest api"],
         "licenses": [dict(DATA_TERMS)],
         "sources": [_source_entry(source) for source in sources],
         "resources": [
@@ -185,7 +198,7 @@ def datapackage(
 
 
 def _source_entry(source: Source) -> dict[str, str]:
-    entry = {"title": f"JMessage error codes: {source.id} page"}
+    entry = {"title": f"{source.product} error codes: {source.id} page"}
     if source.url:
         entry["path"] = source.url
     return entry

@@ -1,7 +1,7 @@
 """Comparing two versions of the dataset: a pure core (`compare`) and its renderings.
 
-`compare` keys records by (platform, sdk, code) and returns a `Diff` that always has the same
-three lists, each sorted by key, even when they are empty. Rendering it as text, Markdown or
+`compare` keys records by their key (`scraper.model.KEY_FIELDS`) and returns a `Diff` that always has the same
+three lists, each in the records' order, even when they are empty. Rendering it as text, Markdown or
 the `diff.json` document is done by separate functions, so the build, the `diff` command and
 the change log all use one engine.
 """
@@ -13,10 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from scraper.errors import DatasetError
-from scraper.model import KEY_FIELDS, VALUE_FIELDS, Key, Record
+from scraper.model import KEY_FIELDS, VALUE_FIELDS, Key, Record, key_label
 from scraper.publish.formats import dump_json
 
-DIFF_SCHEMA_VERSION = 1
+DIFF_SCHEMA_VERSION = 2
 DIFF_FORMATS = ("text", "markdown", "json")
 
 
@@ -24,8 +24,8 @@ DIFF_FORMATS = ("text", "markdown", "json")
 class FieldChange:
     """One field's value before and after."""
 
-    old: str
-    new: str
+    old: object
+    new: object
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +34,7 @@ class Changed:
 
     key: Key
     changes: dict[str, FieldChange]
+    code: int | None = None  # the code as a number, for readers of the history
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,25 +56,29 @@ def compare(
     *,
     names: tuple[str, str] = ("the previous dataset", "the new dataset"),
 ) -> Diff:
-    """Added, removed and changed records between two versions, keyed by (platform, sdk, code).
+    """Added, removed and changed records between two versions, keyed by their key.
 
     `names` label the two versions in the error raised for a key that appears twice.
     """
     before = index_by_key(previous, names[0])
     after = index_by_key(current, names[1])
-    added = [after[key] for key in sorted(after.keys() - before.keys())]
-    removed = [before[key] for key in sorted(before.keys() - after.keys())]
+    added = _in_order(after[key] for key in after.keys() - before.keys())
+    removed = _in_order(before[key] for key in before.keys() - after.keys())
     changed: list[Changed] = []
-    for key in sorted(before.keys() & after.keys()):
-        old, new = before[key], after[key]
+    for new in _in_order(after[key] for key in before.keys() & after.keys()):
+        old = before[new.key]
         fields = {
             name: FieldChange(getattr(old, name), getattr(new, name))
             for name in VALUE_FIELDS
             if getattr(old, name) != getattr(new, name)
         }
         if fields:
-            changed.append(Changed(key, fields))
+            changed.append(Changed(new.key, fields, new.code))
     return Diff(added, removed, changed)
+
+
+def _in_order(records: Iterable[Record]) -> list[Record]:
+    return sorted(records, key=lambda record: record.order)
 
 
 def index_by_key(records: Iterable[Record], where: str) -> dict[Key, Record]:
@@ -83,15 +88,10 @@ def index_by_key(records: Iterable[Record], where: str) -> dict[Key, Record]:
         if record.key in index:
             raise DatasetError(
                 f"{where}: key {key_label(record.key)} appears more than once; "
-                "a dataset holds one record per (platform, sdk, code)"
+                f"a dataset holds one record per ({', '.join(KEY_FIELDS)})"
             )
         index[record.key] = record
     return index
-
-
-def key_label(key: Key) -> str:
-    platform, sdk, code = key
-    return f"{platform}/{sdk} {code}"
 
 
 def summary(diff: Diff) -> str:
@@ -113,7 +113,7 @@ def in_words(diff: Diff) -> str:
     return ", ".join(parts) if parts else "no change"
 
 
-def _quote(text: str) -> str:
+def _quote(text: object) -> str:
     # JSON quoting shows empty strings and odd whitespace unambiguously and keeps CJK as is.
     return json.dumps(text, ensure_ascii=False)
 

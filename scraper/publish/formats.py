@@ -34,13 +34,29 @@ def render_csv(records: Iterable[Record]) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(RECORD_FIELDS)
     for record in records:
-        writer.writerow(
-            [
-                value if isinstance(value, int) else defuse_formula(value)
-                for value in (getattr(record, name) for name in RECORD_FIELDS)
-            ]
-        )
+        writer.writerow([_csv_cell(getattr(record, name)) for name in RECORD_FIELDS])
     return buffer.getvalue().encode("utf-8")
+
+
+def _csv_cell(value: object) -> object:
+    """A field's CSV cell: a number as is, null as an empty cell, an object as JSON text."""
+    if value is None:
+        return ""
+    if isinstance(value, int):
+        return value
+    if isinstance(value, dict):
+        return defuse_formula(extra_json(value))
+    return defuse_formula(str(value))
+
+
+def extra_json(value: Mapping[str, str]) -> str:
+    """The `extra` object as one line of JSON text (its CSV cell and SQLite column)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def sql_value(value: object) -> object:
+    """A field's value as SQLite stores it."""
+    return extra_json(value) if isinstance(value, dict) else value
 
 
 def defuse_formula(text: str) -> str:
@@ -56,30 +72,41 @@ CREATE TABLE error_codes (
 {columns}
 );
 CREATE INDEX error_codes_code ON error_codes (code);
+CREATE INDEX error_codes_code_text ON error_codes (code_text);
 -- External-content FTS5 table named <table>_fts, as Datasette and sqlite-utils expect; they
 -- find it by the literal text content=[error_codes], so keep that spelling. The trigram
 -- tokenizer matches substrings, so Chinese text is searchable without word breaking.
 CREATE VIRTUAL TABLE error_codes_fts USING fts5(
-    message, description, tokenize='trigram', content=[error_codes]
+    {search_columns}, tokenize='trigram', content=[error_codes]
 );
-CREATE VIEW counts_by_platform_sdk AS
-    SELECT platform, sdk, COUNT(*) AS records, MIN(code) AS min_code, MAX(code) AS max_code
-    FROM error_codes GROUP BY platform, sdk ORDER BY platform, sdk;
--- Which platforms and sdks know a code (many codes exist on one platform only).
+CREATE VIEW counts_by_product_platform_sdk AS
+    SELECT product, platform, sdk, COUNT(*) AS records, MIN(code) AS min_code,
+        MAX(code) AS max_code
+    FROM error_codes GROUP BY product, platform, sdk ORDER BY product, platform, sdk;
+-- Which products, platforms and sdks know a code (many codes exist on one platform only).
 CREATE VIEW platforms_by_code AS
-    SELECT code, COUNT(*) AS entries, group_concat(platform || '/' || sdk, ', ') AS platforms
-    FROM (SELECT code, platform, sdk FROM error_codes ORDER BY code, platform, sdk)
-    GROUP BY code ORDER BY code;
+    SELECT code_text, COUNT(*) AS entries,
+        group_concat(product || '/' || platform || '/' || sdk, ', ') AS platforms
+    FROM (
+        SELECT DISTINCT code_text, product, platform, sdk, code FROM error_codes
+        ORDER BY code, code_text, product, platform, sdk
+    )
+    GROUP BY code_text ORDER BY MIN(code), code_text;
 """
-_SQL_TYPES = {"string": "TEXT", "integer": "INTEGER"}
+_SQL_TYPES = {"string": "TEXT", "integer": "INTEGER", "object": "TEXT"}
+# The texts the full-text index covers: what a reader searches for.
+SEARCH_FIELDS = ("name", "message", "description", "detail", "advice")
 # The table's columns are the record's fields, in order, with its key as the primary key.
 SQLITE_SCHEMA = _SQLITE_SCHEMA.replace(
     "{columns}",
     ",\n".join(
-        [f"    {item.name} {_SQL_TYPES[item.kind]} NOT NULL" for item in FIELDS]
+        [
+            f"    {item.name} {_SQL_TYPES[item.kind]}{'' if item.nullable else ' NOT NULL'}"
+            for item in FIELDS
+        ]
         + [f"    PRIMARY KEY ({', '.join(KEY_FIELDS)})"]
     ),
-)
+).replace("{search_columns}", ", ".join(SEARCH_FIELDS))
 
 
 def unjournaled(connection: sqlite3.Connection) -> None:
@@ -107,7 +134,10 @@ def write_sqlite(records: Iterable[Record], path: Path) -> None:
             connection.executemany(
                 f"INSERT INTO error_codes ({', '.join(RECORD_FIELDS)}) "  # noqa: S608 - fixed names
                 f"VALUES ({', '.join('?' for _ in RECORD_FIELDS)})",
-                [tuple(getattr(record, name) for name in RECORD_FIELDS) for record in records],
+                [
+                    tuple(sql_value(getattr(record, name)) for name in RECORD_FIELDS)
+                    for record in records
+                ],
             )
             connection.execute("INSERT INTO error_codes_fts (error_codes_fts) VALUES ('rebuild')")
     finally:
@@ -128,11 +158,13 @@ def render_manifest(
     """Provenance of the build: one entry per source, totals, the run's counters (pages
     fetched, 304s, retries, warnings by kind) and a digest of every export."""
     per_group = Counter(f"{record.platform}/{record.sdk}" for record in records)
+    per_product = Counter(record.product for record in records)
     totals = {
         "records": len(records),
         "blank_rows": sum(_count(entry, "blank_rows") for entry in sources),
         "anomalies": sum(_count(entry, "anomalies") for entry in sources),
         "duplicates": sum(_count(entry, "duplicates") for entry in sources),
+        "by_product": dict(sorted(per_product.items())),
         "by_platform_sdk": dict(sorted(per_group.items())),
     }
     return dump_json(

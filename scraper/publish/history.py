@@ -5,7 +5,12 @@ rows of earlier runs are copied from the previous SQLite file, so the history tr
 dataset and `SELECT * FROM changes WHERE code = 871302` tells one code's story.
 
 An added record gives one row per field with `old` NULL; a removed record one row per field with
-`new` NULL; a changed record one row per field that changed.
+`new` NULL; a changed record one row per field that changed. `old` and `new` are texts: a
+number as its digits, `extra` as JSON, a null as NULL.
+
+A history written by schema 1 (keyed by platform, sdk and code) is carried over with its rows
+re-keyed as schema 2 names them: the source that schema 1's built-in catalog read for that
+platform, the code as text, occurrence 1.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from scraper.errors import ConfigError, DatasetError
-from scraper.model import VALUE_FIELDS, Record
+from scraper.model import FIELD_BY_NAME, KEY_FIELDS, V1_SOURCE_BY_PLATFORM, VALUE_FIELDS, Record
 from scraper.publish.diff import Diff
 from scraper.publish.formats import unjournaled
 
@@ -36,17 +41,22 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE TABLE IF NOT EXISTS changes (
     run INTEGER NOT NULL REFERENCES runs (id),
-    platform TEXT NOT NULL,
-    sdk TEXT NOT NULL,
-    code INTEGER NOT NULL,
+{key_columns},
+    code INTEGER,
     kind TEXT NOT NULL CHECK (kind IN ('added', 'removed', 'changed')),
     field TEXT NOT NULL,
     old TEXT,
     new TEXT,
-    PRIMARY KEY (run, platform, sdk, code, field)
+    PRIMARY KEY (run, {key_names}, field)
 );
 CREATE INDEX IF NOT EXISTS changes_code ON changes (code);
-"""
+""".replace(
+    "{key_columns}",
+    ",\n".join(
+        f"    {name} {'INTEGER' if FIELD_BY_NAME[name].kind == 'integer' else 'TEXT'} NOT NULL"
+        for name in KEY_FIELDS
+    ),
+).replace("{key_names}", ", ".join(KEY_FIELDS))
 MAX_HISTORY_BYTES = 1024 * 2**20
 _RUN_COLUMNS = (
     "id",
@@ -58,9 +68,11 @@ _RUN_COLUMNS = (
     "changed",
     "sources",
 )
-_CHANGE_COLUMNS = ("run", "platform", "sdk", "code", "kind", "field", "old", "new")
+_CHANGE_COLUMNS = ("run", *KEY_FIELDS, "code", "kind", "field", "old", "new")
+# Schema 1's columns, and the source its built-in catalog read for each platform.
+_V1_CHANGE_COLUMNS = ("run", "platform", "sdk", "code", "kind", "field", "old", "new")
 
-ChangeRow = tuple[str, str, int, str, str, str | None, str | None]
+ChangeRow = tuple[object, ...]  # the key fields, code, kind, field, old, new
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,19 +132,29 @@ def change_rows(diff: Diff) -> list[ChangeRow]:
         rows += _record_rows(record, "removed", as_new=False)
     for change in diff.changed:
         rows += [
-            (*change.key, "changed", name, values.old, values.new)
+            (*change.key, change.code, "changed", name, as_text(values.old), as_text(values.new))
             for name, values in change.changes.items()
         ]
-    rows.sort(key=lambda row: (row[0], row[1], row[2]))
+    rows.sort(key=lambda row: tuple(str(value) for value in row[: len(KEY_FIELDS)]))
     return rows
+
+
+def as_text(value: object) -> str | None:
+    """A field's value as the history stores it: text as is, a number as digits, an object
+    as JSON, null as NULL."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return str(value)
 
 
 def _record_rows(record: Record, kind: str, *, as_new: bool) -> list[ChangeRow]:
     rows: list[ChangeRow] = []
     for name in VALUE_FIELDS:
-        value: str = getattr(record, name)
+        value = as_text(getattr(record, name))
         old, new = (None, value) if as_new else (value, None)
-        rows.append((record.platform, record.sdk, record.code, kind, name, old, new))
+        rows.append((*record.key, record.code, kind, name, old, new))
     return rows
 
 
@@ -239,15 +261,32 @@ def read_history(path: Path) -> tuple[list[tuple[object, ...]], list[tuple[objec
         runs = connection.execute(
             f"SELECT {', '.join(_RUN_COLUMNS)} FROM runs ORDER BY id"  # noqa: S608 - fixed names
         ).fetchall()
-        changes = connection.execute(
-            f"SELECT {', '.join(_CHANGE_COLUMNS)} FROM changes "  # noqa: S608 - fixed names
-            "ORDER BY rowid"
-        ).fetchall()
+        columns = {row[1] for row in connection.execute("PRAGMA table_info(changes)")}
+        if "code_text" in columns:
+            changes = connection.execute(
+                f"SELECT {', '.join(_CHANGE_COLUMNS)} FROM changes "  # noqa: S608 - fixed names
+                "ORDER BY rowid"
+            ).fetchall()
+        else:
+            changes = [
+                _v1_change(row)
+                for row in connection.execute(
+                    f"SELECT {', '.join(_V1_CHANGE_COLUMNS)} FROM changes "  # noqa: S608
+                    "ORDER BY rowid"
+                )
+            ]
     except sqlite3.Error as exc:
         raise _unreadable(path, exc) from exc
     finally:
         connection.close()
     return runs, changes
+
+
+def _v1_change(row: tuple[object, ...]) -> tuple[object, ...]:
+    """A schema 1 `changes` row keyed as schema 2 keys it."""
+    run, platform, sdk, code, kind, name, old, new = row
+    source = V1_SOURCE_BY_PLATFORM.get(str(platform), str(platform))
+    return (run, source, platform, sdk, str(code), 1, code, kind, name, old, new)
 
 
 def _unreadable(path: Path, exc: sqlite3.Error) -> DatasetError:

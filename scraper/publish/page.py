@@ -30,7 +30,6 @@ from scraper.model import (
     JSON_NAME,
     MANIFEST_NAME,
     PLATFORMS,
-    SDKS,
     SQLITE_NAME,
     Record,
 )
@@ -63,8 +62,12 @@ def page_sources(entries: Iterable[Mapping[str, object]]) -> list[PageSource]:
 
 
 def row_id(record: Record) -> str:
-    """The anchor of one entry: `jmessage-android-871302` (unique: it spells the key)."""
-    return f"{record.sdk.lower()}-{record.platform}-{record.code}"
+    """The anchor of one entry, unique as it spells the key: `jmessage-android-jmessage-871302`
+    (source, then sdk when it is not the source's product, then code), `-2` for a repeat."""
+    sdk = "" if record.sdk == record.product else f"-{record.sdk.lower()}"
+    repeat = f"-{record.occurrence}" if record.occurrence > 1 else ""
+    platform = "" if record.source.endswith(record.platform) else f"-{record.platform}"
+    return f"{record.source}{platform}{sdk}-{record.code_text}{repeat}"
 
 
 def render_page(
@@ -75,9 +78,9 @@ def render_page(
     updated: datetime | None,
 ) -> bytes:
     """The lookup page of these records, built from `sources`, data last changed `updated`."""
-    ordered = sorted(records, key=lambda record: (record.code, record.platform, record.sdk))
+    ordered = sorted(records, key=lambda r: (r.code is None, r.code or 0, r.code_text, r.order))
     platforms = [name for name in PLATFORMS if any(r.platform == name for r in records)]
-    sdks = [name for name in SDKS if any(r.sdk == name for r in records)]
+    sdks = sorted({record.sdk for record in records})
     csp = (
         "default-src 'none'; "
         f"style-src '{_csp_hash(_STYLE)}'; script-src '{_csp_hash(_SCRIPT)}'; "
@@ -160,8 +163,8 @@ def _table(ordered: Sequence[Record]) -> str:
     head = "".join(f'<th scope="col">{escape(name)}</th>' for name in _COLUMNS)
     bodies = [
         # One tbody per code, with the code as its id: `#871302` reaches every entry of it.
-        f'<tbody id="{code}">\n' + "".join(_row(record) for record in group) + "</tbody>\n"
-        for code, group in groupby(ordered, key=lambda record: record.code)
+        f'<tbody id="{escape(code)}">\n' + "".join(_row(record) for record in group) + "</tbody>\n"
+        for code, group in groupby(ordered, key=lambda record: record.code_text)
     ]
     return (
         '<table id="codes">\n<caption class="visually-hidden">Error codes, one row per '
@@ -175,9 +178,9 @@ def _row(record: Record) -> str:
     description_lang = ' lang="zh"' if _CJK.search(record.description) else ""
     message_lang = ' lang="zh"' if _CJK.search(record.message) else ""
     return (
-        f'<tr id="{anchor}" data-code="{record.code}">'
+        f'<tr id="{anchor}" data-code="{escape(record.code_text)}">'
         f'<td data-label="Code"><a href="#{anchor}" title="Link to this entry">'
-        f"{record.code}</a></td>"
+        f"{escape(record.code_text)}</a></td>"
         f'<td data-label="Platform">{escape(record.platform)}</td>'
         f'<td data-label="SDK">{escape(record.sdk)}</td>'
         f'<td data-label="Message"{message_lang}>{escape(record.message)}</td>'
@@ -231,7 +234,7 @@ def _script_row(record: Record) -> list[str]:
     # The code as text: JavaScript numbers cannot hold every 64-bit code exactly.
     return [
         row_id(record),
-        str(record.code),
+        record.code_text,
         record.platform,
         record.sdk,
         record.message,

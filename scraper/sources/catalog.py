@@ -1,73 +1,71 @@
-"""Where pages come from: the built-in source list and `--sources` TOML files."""
+"""Where pages come from: the built-in catalog of JiGuang's pages and `--sources` TOML files.
+
+The catalog (`catalog.toml`, package data) is read by the same loader as a sources file, so
+its entries are checked like any other."""
 
 from __future__ import annotations
 
 import tomllib
+from importlib import resources
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from scraper.errors import ConfigError
-from scraper.model import PLATFORMS, Source
+from scraper.model import PLATFORMS, PRODUCTS, ROLES, Source
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SEEDS = PROJECT_ROOT / "fixtures" / "seeds"
-DOCS_BASE = "https://docs.jiguang.cn/jmessage/client"
+# The local copies of the catalog's pages come with a checkout of the project, not with the
+# installed package (which can still build from the live pages or a sources file).
+FIXTURES = PROJECT_ROOT / "fixtures"
+SEEDS = FIXTURES / "seeds"
+CATALOG_NAME = "catalog.toml"
 
-
-BUILTIN_SOURCES: tuple[Source, ...] = (
-    Source("ios", f"{DOCS_BASE}/im_errorcode_ios/", SEEDS / "im_errorcode_ios.md", "ios"),
-    Source(
-        "android",
-        f"{DOCS_BASE}/im_errorcode_android/",
-        SEEDS / "im_errorcode_android.md",
-        "android",
-    ),
-)
-# Built in but off by default (switched on by --include ID or --all-sources): the iOS and
-# Android pages send readers to the server page for codes they do not list, and the Web SDK has
-# its own page. They have no seed copy, so they need --remote, or a path in a --sources file.
-# Kept apart from BUILTIN_SOURCES, which stays the default build, so code that builds "the
-# built-in sources" keeps building exactly the seed pages.
-OPTIONAL_SOURCES: tuple[Source, ...] = (
-    Source("server", f"{DOCS_BASE}/im_errorcode_server/", None, "server", enabled=False),
-    Source("js", f"{DOCS_BASE}/im_errorcode_js/", None, "web", enabled=False),
-)
-
-_KEYS = {"id", "url", "path", "platform", "enabled"}
+_KEYS = {"id", "url", "path", "platform", "product", "enabled", "columns", "note"}
 
 
 def load_sources(toml_path: Path) -> tuple[Source, ...]:
     """Read a TOML file of `[[source]]` tables; relative paths resolve against its folder."""
     try:
-        document = tomllib.loads(toml_path.read_text(encoding="utf-8"))
+        text = toml_path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise ConfigError(f"{toml_path}: sources file not found") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{toml_path}: cannot read sources file: {exc}") from exc
+    return parse_sources(text, str(toml_path), toml_path.parent)
+
+
+def parse_sources(
+    text: str, where: str, base: Path, *, check_paths: bool = True
+) -> tuple[Source, ...]:
+    """The `[[source]]` tables of a TOML text; relative paths resolve against `base`."""
+    try:
+        document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{toml_path}: not valid TOML: {exc}") from exc
+        raise ConfigError(f"{where}: not valid TOML: {exc}") from exc
     unknown_top = set(document) - {"source"}
     if unknown_top:
         raise ConfigError(
-            f"{toml_path}: unknown top-level key(s) {', '.join(sorted(unknown_top))}; "
+            f"{where}: unknown top-level key(s) {', '.join(sorted(unknown_top))}; "
             "expected only [[source]] tables"
         )
     entries = document.get("source")
     if not isinstance(entries, list) or not entries:
-        raise ConfigError(f"{toml_path}: no [[source]] tables found")
+        raise ConfigError(f"{where}: no [[source]] tables found")
     sources: list[Source] = []
     seen: set[str] = set()
     for number, entry in enumerate(entries, start=1):
-        source = _source_from_entry(toml_path, number, entry)
+        source = _source_from_entry(where, base, number, entry, check_paths)
         if source.id in seen:
-            raise ConfigError(f"{toml_path}: source #{number}: duplicate id {source.id!r}")
+            raise ConfigError(f"{where}: source #{number}: duplicate id {source.id!r}")
         seen.add(source.id)
         sources.append(source)
     return tuple(sources)
 
 
-def _source_from_entry(toml_path: Path, number: int, entry: object) -> Source:
+def _source_from_entry(
+    toml_path: str, base: Path, number: int, entry: object, check_paths: bool
+) -> Source:
     where = f"{toml_path}: source #{number}"
     if not isinstance(entry, dict):
         raise ConfigError(f"{where}: expected a [[source]] table")
@@ -84,6 +82,8 @@ def _source_from_entry(toml_path: Path, number: int, entry: object) -> Source:
     url = _string(entry, "url", where)
     raw_path = _string(entry, "path", where)
     platform = _string(entry, "platform", where)
+    product = _string(entry, "product", where)
+    _string(entry, "note", where)  # why the entry needs what it has: for readers only
     enabled = entry.get("enabled", True)
     if not isinstance(enabled, bool):
         raise ConfigError(f"{where}: enabled must be true or false")
@@ -94,16 +94,56 @@ def _source_from_entry(toml_path: Path, number: int, entry: object) -> Source:
         raise ConfigError(
             f"{where}: unknown platform {platform!r}; expected one of {', '.join(PLATFORMS)}"
         )
+    if not product:
+        raise ConfigError(
+            f"{where}: missing product: the product the page documents, one of "
+            f"{', '.join(PRODUCTS)}, or another vendor's product name (product = \"JPush\")"
+        )
     if not url and not raw_path:
         raise ConfigError(f"{where}: needs a url, a path, or both")
     path: Path | None = None
     if raw_path:
         path = Path(raw_path)
         if not path.is_absolute():
-            path = toml_path.parent / path
-        if not path.is_file():
+            path = base / path
+        if check_paths and not path.is_file():
             raise ConfigError(f"{where}: file not found: {path}")
-    return Source(source_id, url, path, platform, enabled)
+    columns = _columns(entry.get("columns", {}), where)
+    return Source(source_id, url, path, platform, enabled, product, columns)
+
+
+def _columns(value: object, where: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """`columns = { code = "值", name = ["符号", "Symbol"] }`: the header text (or texts, for
+    pages whose tables name a column differently) of each role's column."""
+    example = '{ code = "值" }'
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: columns must be a table such as {example}")
+    unknown = set(value) - set(ROLES)
+    if unknown:
+        raise ConfigError(
+            f"{where}: columns: unknown role(s) {', '.join(sorted(unknown))}; "
+            f"the roles are {', '.join(ROLES)}"
+        )
+    headers: dict[str, tuple[str, ...]] = {}
+    for role in ROLES:
+        if role not in value:
+            continue
+        texts = value[role] if isinstance(value[role], list) else [value[role]]
+        if not texts or not all(isinstance(text, str) and text.strip() for text in texts):
+            raise ConfigError(
+                f"{where}: columns: {role} must be a header text or a list of header texts"
+            )
+        headers[role] = tuple(" ".join(text.split()) for text in texts)
+    seen = [text.casefold() for texts in headers.values() for text in texts]
+    if len(set(seen)) != len(seen):
+        raise ConfigError(f"{where}: columns: two roles name the same header")
+    return tuple(headers.items())
+
+
+def _catalog() -> tuple[Source, ...]:
+    text = resources.files("scraper.sources").joinpath(CATALOG_NAME).read_text("utf-8")
+    # The copies are only there in a checkout: `check_seed_pages` says so when they are missing.
+    return parse_sources(text, CATALOG_NAME, FIXTURES, check_paths=False)
 
 
 def _string(entry: dict[str, object], key: str, where: str) -> str:
@@ -122,9 +162,9 @@ def check_seed_pages(sources: Sequence[Source]) -> None:
     seeded = [
         source.id
         for source in sources
-        if source.enabled and source.path is not None and SEEDS in source.path.parents
+        if source.enabled and source.path is not None and FIXTURES in source.path.parents
     ]
-    if seeded and not SEEDS.is_dir():
+    if seeded and not FIXTURES.is_dir():
         raise ConfigError(
             f"build: this installation has no seed pages (the local copies of {', '.join(seeded)} "
             "come with a checkout of the project): build from the live pages with "
@@ -160,3 +200,14 @@ def _require_known(sources: tuple[Source, ...], ids: Sequence[str], option: str)
             f"{option}: unknown source id(s) {', '.join(missing)}; "
             f"known ids are {', '.join(sorted(known))}"
         )
+
+
+CATALOG: tuple[Source, ...] = _catalog()
+# The built-in sources a build reads by default: every Chinese page. The English pages are
+# built in but off (switched on by --include ID or --all-sources).
+BUILTIN_SOURCES: tuple[Source, ...] = tuple(source for source in CATALOG if source.enabled)
+OPTIONAL_SOURCES: tuple[Source, ...] = tuple(source for source in CATALOG if not source.enabled)
+# The two JMessage pages the project started from: the smallest full build, used by tests.
+SEED_SOURCES: tuple[Source, ...] = tuple(
+    source for source in CATALOG if source.id in ("jmessage-ios", "jmessage-android")
+)

@@ -3,19 +3,20 @@ from __future__ import annotations
 import pytest
 
 from scraper.model import parse_code
-from scraper.parse.rows import Columns, find_columns, platform_for, sdk_for
+from scraper.parse.columns import assign_columns
+from scraper.parse.rows import platform_for, sdk_for
 
 
 @pytest.mark.parametrize(
     ("header", "expected"),
     [
-        (("Code", "Error Message", "说明"), Columns(0, 1, 2)),
-        (("说明", "Error Message", "Code"), Columns(2, 1, 0)),
-        (("  ERROR   CODE ", "description"), Columns(0, None, 1)),
-        (("错误码", "错误信息", "描述"), Columns(0, 1, 2)),
-        (("Code", "Err Message", "DESCRIPTION"), Columns(0, 1, 2)),
-        (("Code", "Message", "Instructions"), Columns(0, 1, 2)),
-        (("Code", "Message"), Columns(0, 1, None)),
+        (("Code", "Error Message", "说明"), {"code": 0, "message": 1, "description": 2}),
+        (("说明", "Error Message", "Code"), {"code": 2, "message": 1, "description": 0}),
+        (("  ERROR   CODE ", "description"), {"code": 0, "description": 1}),
+        (("错误码", "错误信息", "描述"), {"code": 0, "message": 1, "description": 2}),
+        (("Code", "Err Message", "DESCRIPTION"), {"code": 0, "message": 1, "description": 2}),
+        (("Code", "Message", "Instructions"), {"code": 0, "message": 1, "description": 2}),
+        (("Code", "Message"), {"code": 0, "message": 1}),
         (("Name", "Value"), None),
         ((), None),
     ],
@@ -31,8 +32,14 @@ from scraper.parse.rows import Columns, find_columns, platform_for, sdk_for
         "empty",
     ],
 )
-def test_find_columns(header: tuple[str, ...], expected: Columns | None) -> None:
-    assert find_columns(header) == expected
+def test_columns_of_a_header_over_codes(
+    header: tuple[str, ...], expected: dict[str, int] | None
+) -> None:
+    # One body row with a code in the code column (or in the first column when there is none).
+    code_at = expected["code"] if expected else 0
+    body = [tuple("863004" if index == code_at else "text" for index in range(len(header)))]
+    columns = assign_columns(header, body).columns
+    assert (dict(columns.roles) if columns else None) == expected
 
 
 @pytest.mark.parametrize(

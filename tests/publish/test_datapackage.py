@@ -24,7 +24,7 @@ from scraper.model import (
     SCHEMA_VERSION,
     SQLITE_NAME,
 )
-from scraper.sources.catalog import BUILTIN_SOURCES
+from scraper.sources.catalog import SEED_SOURCES as BUILTIN_SOURCES
 from tests.conftest import snapshot
 from tests.datasets import build_seeds
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
+from tests.datasets import jmessage_record
 from scraper.model import Record
 from scraper.publish.guard import Shrink, check, count_by_source, refusal
 from tests.conftest import CliResult
@@ -86,7 +87,7 @@ def test_refusal_lists_every_source_and_says_what_to_try() -> None:
 
 def test_count_by_source_counts_records_per_source() -> None:
     records = [
-        Record("ios", "JMessage", code, "m", "d", "s", source, "u")
+        jmessage_record("ios", "JMessage", code, "m", "d", "s", source, "u")
         for code, source in [(1, "ios"), (2, "ios"), (3, "extra")]
     ]
     assert count_by_source(records) == {"ios": 2, "extra": 1}

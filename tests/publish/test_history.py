@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from scraper.errors import ConfigError, DatasetError
+from tests.datasets import jmessage_record
 from scraper.model import Record
 from scraper.publish.diff import compare
 from scraper.publish.formats import write_sqlite
@@ -23,8 +24,8 @@ from scraper.publish.history import (
     write_history,
 )
 
-LOGIN = Record("ios", "JMessage", 863004, "Not logged in", "未登录", "S", "ios", "u#s")
-RTC = Record("ios", "JMRTC", 871002, "the %@ operation", "当前状态", "R", "ios", "u#r")
+LOGIN = jmessage_record("ios", "JMessage", 863004, "Not logged in", "未登录", "S", "ios", "u#s")
+RTC = jmessage_record("ios", "JMRTC", 871002, "the %@ operation", "当前状态", "R", "ios", "u#r")
 WHEN = datetime(2025, 3, 1, 6, 30, tzinfo=UTC)
 SOURCES: list[dict[str, object]] = [{"id": "ios", "url": "u", "location": "p", "sha256": "c0ffee"}]
 

@@ -17,7 +17,7 @@ import pytest
 
 from scraper.model import Record
 from scraper.publish.page import PAGE_NAME, PageSource, render_page, row_id
-from tests.datasets import build_seeds, record
+from tests.datasets import build_seeds, record, jmessage_record
 
 HOSTILE = "<img src=x onerror=\"document.title='pwned'\">"
 CLOSER = "</script><script>document.title='pwned'</script>"
@@ -88,7 +88,7 @@ def test_hostile_text_is_escaped_in_cells_and_in_the_embedded_json() -> None:
     "url", ["javascript:alert(1)", "data:text/html,hi", ""], ids=["javascript", "data", "empty"]
 )
 def test_only_web_urls_become_links(url: str) -> None:
-    hostile = Record("ios", "JMessage", 1, "m", "d", "Section", "ios", url)
+    hostile = jmessage_record("ios", "JMessage", 1, "m", "d", "Section", "ios", url)
     tree = _tree(_page([hostile]))
     assert tree.xpath("//tbody//td[6]/a") == []
     assert tree.xpath("//tbody//td[6]")[0].text_content() == "Section"
@@ -138,7 +138,7 @@ def test_without_a_recorded_date_the_page_says_so() -> None:
 
 
 def test_a_tampered_platform_cannot_break_an_attribute() -> None:
-    tampered = Record('ios" onclick="x', "JMessage", 5, "five", "五", "", "ios", "")
+    tampered = jmessage_record('ios" onclick="x', "JMessage", 5, "five", "五", "", "ios", "")
     tree = _tree(_page([tampered]))
     (row,) = tree.xpath("//tbody/tr")
     assert row.get("id") == row_id(tampered)

@@ -9,7 +9,7 @@ import pytest
 
 from scraper.model import Record
 from scraper.parse.page import ParsedPage, merge_pages, parse_page
-from scraper.sources.catalog import BUILTIN_SOURCES
+from scraper.sources.catalog import SEED_SOURCES as BUILTIN_SOURCES
 from scraper.sources.local import page_html, read_local
 from tests.conftest import SEEDS
 
