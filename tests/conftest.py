@@ -47,7 +47,7 @@ def publish_then_change(
     config = folder / "sources.toml"
     config.write_text(
         '[[source]]\nid = "ios"\nurl = "https://docs.example/ios/"\npath = "page.md"\n'
-        'platform = "ios"\n',
+        'platform = "ios"\nproduct = "JMessage"\n',
         encoding="utf-8",
     )
     shutil.copyfile(FIXTURES / "versions" / "base.md", page)

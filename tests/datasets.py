@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from scraper.build import BuildOptions, BuildResult, run_build
-from scraper.model import JSON_NAME, SQLITE_NAME, Record
+from scraper.model import JSON_NAME, RECORD_FIELDS, SQLITE_NAME, Record
 from scraper.publish.formats import render_json, write_sqlite
 from scraper.sources.catalog import SEED_SOURCES as BUILTIN_SOURCES
 
@@ -74,3 +74,22 @@ def jmessage_record(
         source=source,
         url=url,
     )
+
+
+def with_schema2_defaults(expected: dict[str, object]) -> dict[str, object]:
+    """An expected record written with schema 1's fields, as schema 2 states it: product
+    JMessage, the code as text, occurrence 1, the other new fields empty. Fields it names
+    itself win, so an expectation can state any of them."""
+    code = expected.get("code")
+    filled: dict[str, object] = {
+        "product": "JMessage",
+        "code_text": str(code),
+        "occurrence": 1,
+        "name": "",
+        "detail": "",
+        "advice": "",
+        "http_status": None,
+        "extra": {},
+    }
+    filled.update(expected)
+    return {name: filled[name] for name in RECORD_FIELDS}

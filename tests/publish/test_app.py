@@ -54,7 +54,7 @@ def _hostile_records() -> list[Record]:
         records.append(record("ios", "JMRTC", index, "", text))
         records.append(record("server", "JMessage", -index - 1, text, ""))
     records.append(record("web", "JMessage", 880001, "web only", "网页"))
-    return sorted(records)
+    return sorted(records, key=lambda record: record.order)
 
 
 HOSTILE = _hostile_records()

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from scraper.model import Record
+from tests.datasets import jmessage_record
 from scraper.publish.changelog import PREAMBLE, add_entry, entry
 from scraper.publish.diff import compare
 
