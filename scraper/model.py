@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Mapping
 from typing import Any, Literal
 
 SCHEMA_VERSION = 2
@@ -150,7 +150,7 @@ class Record:
         csv_note=_NULL_CSV_NOTE,
         default=None,
     )
-    extra: dict[str, str] = _field(
+    extra: dict[str, str] = _field(  # noqa: RUF009 - _field gives a default_factory
         "Every other non-empty cell of the row, under its column's header text (`column N` "
         "for a cell beyond the header): no cell of a code row is dropped.",
         csv_note=_EXTRA_CSV_NOTE,
@@ -172,8 +172,15 @@ class Record:
     def order(self) -> tuple[str, str, str, bool, int, str, int]:
         """Records sort by source, platform and sdk, then numerically by code."""
         number = self.code if self.code is not None else 0
-        return (self.source, self.platform, self.sdk, self.code is None, number, self.code_text,
-                self.occurrence)
+        return (
+            self.source,
+            self.platform,
+            self.sdk,
+            self.code is None,
+            number,
+            self.code_text,
+            self.occurrence,
+        )
 
     def as_dict(self) -> dict[str, object]:
         return {name: getattr(self, name) for name in RECORD_FIELDS}
@@ -240,7 +247,13 @@ VALUE_FIELDS: tuple[str, ...] = tuple(name for name in RECORD_FIELDS if name not
 TEXT_FIELDS: tuple[str, ...] = tuple(item.name for item in FIELDS if item.kind == "string")
 # The fields a reader of a code wants to see, in the order a row shows them.
 READING_FIELDS: tuple[str, ...] = (
-    "name", "message", "description", "detail", "advice", "http_status", "extra",
+    "name",
+    "message",
+    "description",
+    "detail",
+    "advice",
+    "http_status",
+    "extra",
 )
 Key = tuple[str, str, str, str, int]
 # Schema 1 had no product and keyed a record by (platform, sdk, code); its built-in sources

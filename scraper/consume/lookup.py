@@ -15,6 +15,7 @@ leaves out (server, Web SDK) gets a hint on how to include that source.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -98,7 +99,14 @@ def _select(connection: sqlite3.Connection, where: list[str], params: list[objec
         f"SELECT {_COLUMNS} FROM error_codes WHERE {' AND '.join(where)} "  # noqa: S608 - fixed
         "ORDER BY platform, sdk, code"
     )
-    return [Record(*row) for row in connection.execute(sql, params).fetchall()]
+    return [_record(row) for row in connection.execute(sql, params).fetchall()]
+
+
+def _record(row: tuple[object, ...]) -> Record:
+    """A record from its SQLite row, where `extra` is held as JSON text."""
+    values: dict[str, object] = dict(zip(RECORD_FIELDS, row, strict=True))
+    values["extra"] = json.loads(str(values["extra"]))
+    return Record(**values)  # type: ignore[arg-type]
 
 
 def _conditions(query: str) -> tuple[list[str], list[object]]:

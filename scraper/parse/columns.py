@@ -32,8 +32,10 @@ HEADER_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("http_status", ("http",)),
     (
         "detail",
-        ("详细解释", "详细说明", "detailed explanation", "explanation", "备注", "remarks")
-        + ("remark", "note", "notes"),
+        (
+            *("详细解释", "详细说明", "detailed explanation", "explanation"),
+            *("备注", "remarks", "remark", "note", "notes"),
+        ),
     ),
     ("advice", ("操作建议", "建议", "advice", "suggestion", "solution")),
     ("description", ("说明", "描述", "含义", "description", "desc", "instruction", "meaning")),
@@ -246,5 +248,5 @@ def _no_codes_problem(
     named = " | ".join(header[index] for index in candidates)
     return (
         f"the column '{named}' holds no codes ({len(cells)} cell(s), none a number); if this "
-        "table lists codes, name its columns in the source (columns = { code = \"...\" })"
+        'table lists codes, name its columns in the source (columns = { code = "..." })'
     )

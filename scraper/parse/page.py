@@ -18,7 +18,7 @@ from scraper.sources.decode import MAX_PAGE_BYTES, check_size, decode_page
 from scraper.text import shortened
 
 if TYPE_CHECKING:
-    from scraper.parse.tables import RawTable
+    from scraper.parse.blocks import RawTable
 
 # About 150,000 rows of three cells: the parse tree of that many cells takes about 700 MB.
 MAX_TABLE_CELLS = 600_000
@@ -41,7 +41,7 @@ class ParsedPage:
 def parse_page(html: str | bytes, source: Source, *, where: str | None = None) -> ParsedPage:
     """Parse one page; a page without any error-code table is an error, never an empty success."""
     # Imported here so that a build which finds its inputs unchanged never loads BeautifulSoup.
-    from scraper.parse.tables import count_cell_tags, extract_tables
+    from scraper.parse.tables import count_cell_tags, extract_page
 
     label = where or source.id
     if isinstance(html, bytes):
@@ -62,15 +62,16 @@ def parse_page(html: str | bytes, source: Source, *, where: str | None = None) -
             "check that this is the right page"
         )
     check_markup_size(text, label, cells)
-    tables = extract_tables(text)
-    records, report = records_from_tables(tables, source, len(text))
+    extracted = extract_page(text)
+    tables = extracted.tables
+    records, report = records_from_tables(tables, source, len(text), extracted.lists)
     if report.problems:
         shown = "; ".join(report.problems[:_PROBLEMS_SHOWN])
         raise ParseError(
             f"{label}: {len(report.problems)} table(s) look like error-code tables but yield "
             f"no codes, so the page may be read wrong: {shown}"
         )
-    if report.tables == 0:
+    if report.tables == 0 and report.lists == 0:
         raise ParseError(_no_table_message(label, tables, report, text))
     if not records:
         anomalies = "; ".join(a.describe() for a in report.anomalies[:_PROBLEMS_SHOWN])

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from scraper.model import SDK_OF_PRODUCT, Provenance, Record, Source, code_problem, code_text_of
 from scraper.model import parse_code as parse_code
+from scraper.parse.blocks import RawList, RawTable
 from scraper.parse.columns import Columns, Named, assign_columns, names_a_code
 from scraper.text import shortened
 
-if TYPE_CHECKING:  # only types: building records must not import the HTML parser
-    from scraper.parse.tables import RawRow, RawTable
+if TYPE_CHECKING:
+    from scraper.parse.blocks import Heading, RawRow
 
 _PLATFORM_WORDS = (
     ("ios", "ios"),
@@ -39,6 +41,12 @@ _PLATFORM_BY_WORD = dict(_PLATFORM_WORDS)
 _SHOWN_CHARS = 80  # how much of a row a warning quotes
 # Words of a heading or header over a list of error or status codes.
 _ERROR_WORDS = re.compile(r"(?i)error|code|status|错误|码|状态|返回")
+# What names a bullet list as a list of codes: its heading or the paragraph just before it.
+_CODE_LIST_WORDS = re.compile(r"(?i)error\s*codes?\b|\berrcode|错误码|返回码|错误代码|状态码")
+# A list item that starts with a code: "899003 username不合法", "1001: 参数错误".
+_CODE_ITEM = re.compile(
+    r"([+-]?(?:0[xX][0-9A-Fa-f]+|\d+))(?:\s*[:：,，、]\s*|\s+[-–—]\s+|\s+)(\S.*)"
+)
 # What one page may make of its text: a rowspan, a colspan or a heading copies text into many
 # records, so the records' text may be at most this multiple of the page's size (plus a
 # floor for tiny pages) before the page is refused.
@@ -56,10 +64,12 @@ class Anomaly:
     row: int
     reason: str
     text: str
+    unit: str = "table"  # or "list", for codes written without a table
 
     def describe(self) -> str:
         section = f" ({self.section})" if self.section else ""
-        place = f"{self.source}: table {self.table}{section}, row {self.row}"
+        row = "item" if self.unit == "list" else "row"
+        place = f"{self.source}: {self.unit} {self.table}{section}, {row} {self.row}"
         return f"{place}: {self.reason}: {self.text}"
 
 
@@ -81,6 +91,7 @@ class SourceReport:
     warnings: list[str] = field(default_factory=list)
     provenance: Provenance | None = None  # set by the build once the page is parsed
     problems: list[str] = field(default_factory=list)  # tables that yield no codes: fatal
+    lists: int = 0  # lists of codes written without a table (bullet lists, enums)
 
 
 def platform_for(heading: str, default: str) -> str:
@@ -105,7 +116,10 @@ class Origin:
 
 
 def records_from_tables(
-    tables: list[RawTable], source: Source, page_size: int = 0
+    tables: list[RawTable],
+    source: Source,
+    page_size: int = 0,
+    lists: Sequence[RawList] = (),
 ) -> tuple[list[tuple[Record, Origin]], SourceReport]:
     """Every error-code table's records with their origin; blank rows counted, odd ones reported.
 
@@ -124,7 +138,11 @@ def records_from_tables(
     records: list[tuple[Record, Origin]] = []
     named = dict(source.columns)
     budget = _TextBudget(source.id, page_size)
-    for table in tables:
+    blocks: list[RawTable | RawList] = sorted([*tables, *lists], key=lambda b: b.position)
+    for table in blocks:
+        if isinstance(table, RawList):
+            records.extend(_list_records(table, source, report, budget))
+            continue
         header = find_header(table.rows, named)
         if header is None:
             problem = _headerless_problem(table)
@@ -147,6 +165,62 @@ def records_from_tables(
         if not table.heading_chain:
             report.tables_without_section += 1
     return _numbered(records, report), report
+
+
+def _list_records(
+    written: RawList, source: Source, report: SourceReport, budget: _TextBudget
+) -> list[tuple[Record, Origin]]:
+    """The codes of a bullet list under an error-code heading or label, or of an enum."""
+    titles = [written.label] + [heading.text for heading in written.headings[-1:]]
+    if written.kind == "enum":
+        titles = [written.label] + [heading.text for heading in written.headings]
+        if not any(_ERROR_WORDS.search(title) for title in titles):
+            return []
+    elif not any(_CODE_LIST_WORDS.search(title) for title in titles):
+        return []
+    items = [
+        (index, item, _CODE_ITEM.match(item.text)) for index, item in enumerate(written.items, 1)
+    ]
+    if written.kind == "list" and not any(match for _, _, match in items):
+        return []
+    context = _context_of(written.headings, source, written.number)
+    report.lists += 1
+    found: list[tuple[Record, Origin]] = []
+    for index, item, match in items:
+        if written.kind == "enum":
+            code_text, name, message, description = item.text, item.name, "", item.description
+        elif match is None:
+            report.anomalies.append(
+                Anomaly(
+                    source.id,
+                    context.section,
+                    written.number,
+                    index,
+                    "no code",
+                    item.text,
+                    unit="list",
+                )
+            )
+            continue
+        else:
+            code_text, name, message, description = match.group(1), "", match.group(2), ""
+        record = Record(
+            product=source.product,
+            platform=context.platform,
+            sdk=context.sdk,
+            code=parse_code(code_text),
+            code_text=_plain_code(code_text),
+            occurrence=1,
+            name=name,
+            message=message,
+            description=description,
+            section=context.section,
+            source=source.id,
+            url=context.url,
+        )
+        budget.spend(record, written.number, index)
+        found.append((record, Origin(written.number, index)))
+    return found
 
 
 def _numbered(
@@ -274,7 +348,10 @@ class _TableContext:
 
 def _context(table: RawTable, source: Source) -> _TableContext:
     """Section from the nearest heading; platform, SDK and anchor from the nearest that has one."""
-    chain = table.heading_chain
+    return _context_of(table.heading_chain, source, table.number)
+
+
+def _context_of(chain: tuple[Heading, ...], source: Source, number: int) -> _TableContext:
     section = chain[-1].text if chain else ""
     platform = next(
         (platform_for(h.text, "") for h in reversed(chain) if platform_for(h.text, "")),
@@ -289,7 +366,7 @@ def _context(table: RawTable, source: Source) -> _TableContext:
             break
     anchor = next((h.anchor for h in reversed(chain) if h.anchor), None)
     url = f"{source.url}#{anchor}" if anchor else source.url
-    return _TableContext(source, section, platform, sdk, url, table.number)
+    return _TableContext(source, section, platform, sdk, url, number)
 
 
 class _TextBudget:
@@ -335,6 +412,8 @@ def _table_records(
             if repeated is not None:
                 columns = repeated  # a new header: columns may move
             continue
+        if row.cells == columns.headers:
+            continue  # the header repeated in the body, as a long table's pages do
         record = _record_from_row(row, columns, context, number, report)
         if record is None:
             continue

@@ -23,6 +23,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from scraper.parse.blocks import ExtractedPage, Heading, ListItem, RawList, RawRow, RawTable
 from scraper.text import normalise_text
 
 
@@ -64,7 +65,10 @@ MAX_SPAN = 1000  # a hostile rowspan must not turn one cell into millions
 MAX_COLUMNS = 64  # error-code tables have 3 or 4; wider rows are cut here to bound memory
 # Paragraphs are kept too, only to notice Markdown that was never rendered ("## JMRTC iOS" as
 # text above a table would otherwise leave that table under the heading before it).
-_KEEP = SoupStrainer([*HEADING_LEVELS, "table", "p"])
+# Lists, definition lists and code are kept for codes written without a table: a bullet list
+# of "899003 username不合法" items, or an enum declaration "kJMSGError... = 860015," whose
+# members a definition list documents.
+_KEEP = SoupStrainer([*HEADING_LEVELS, "table", "p", "ul", "ol", "dl", "code"])
 # Not shown as text: code, inert templates, icons, and ruby annotations (rt/rp).
 _SKIPPED = frozenset({"script", "style", "template", "noscript", "svg", "math", "rt", "rp"})
 # Elements that separate words: their text must not run into the text around them.
@@ -85,47 +89,6 @@ _CELL_TAG = re.compile(r"<t[dhr][\s/>]", re.IGNORECASE)
 _MARKDOWN_LINE = re.compile(r"^ {0,3}(#{1,6}(?:[ \t]|$)|\|?\s*:?-{3,}:?\s*\|)")
 
 
-@dataclass(frozen=True, slots=True)
-class Heading:
-    """A section heading: its text, its anchor id when the page gave one, and its level (1-6)."""
-
-    text: str
-    anchor: str | None
-    level: int = field(default=0, compare=False)
-
-
-@dataclass(frozen=True, slots=True)
-class RawRow:
-    """A row's cell texts after span expansion; `is_header` for `<th>` rows and `<thead>` rows."""
-
-    cells: tuple[str, ...]
-    is_header: bool
-
-
-@dataclass(frozen=True, slots=True)
-class RawTable:
-    """A table, its 1-based position on the page, and the headings it sits under.
-
-    `heading` is the nearest heading before the table; `headings` is the chain of enclosing
-    headings from the outermost (h1) down to `heading`, so a table under "JMRTC" under
-    "Android SDK" can take its platform from the outer one.
-    """
-
-    number: int
-    heading: Heading | None
-    rows: tuple[RawRow, ...]
-    headings: tuple[Heading, ...] = ()
-    # A line of text between the nearest heading and the table that looks like unrendered
-    # Markdown (a heading or a table rule): the table's section may not be its real one.
-    markdown_line: str | None = None
-
-    @property
-    def heading_chain(self) -> tuple[Heading, ...]:
-        if self.headings:
-            return self.headings
-        return (self.heading,) if self.heading else ()
-
-
 def count_cell_tags(html: str) -> int:
     """How many `<tr>`, `<td>` and `<th>` tags the markup holds (an upper bound, cheap to get)."""
     return sum(1 for _ in _CELL_TAG.finditer(html))
@@ -133,12 +96,17 @@ def count_cell_tags(html: str) -> int:
 
 def extract_tables(html: str) -> list[RawTable]:
     """Every table in the document, in order of their start, with the headings above each."""
+    return extract_page(html).tables
+
+
+def extract_page(html: str) -> ExtractedPage:
+    """Every table and every list that may hold codes, with the headings above each."""
     walker = _Walker()
     with _without_cycle_collection():
         soup = _parse(html)
         walker.walk(soup)
         soup.decompose()  # break the tree's parent/child cycles now, not at a later collection
-    return [table.freeze() for table in walker.tables]
+    return ExtractedPage([table.freeze() for table in walker.tables], walker.finished_lists())
 
 
 @contextlib.contextmanager
@@ -192,11 +160,32 @@ class _Table:
     section: str | None = None
     row: _Row | None = None
     cell: _Cell | None = None
+    position: int = 0
 
     def freeze(self) -> RawTable:
         heading = self.headings[-1] if self.headings else None
         rows = tuple(_expand_spans(self.rows))
-        return RawTable(self.number, heading, rows, self.headings, self.markdown_line)
+        return RawTable(
+            self.number, heading, rows, self.headings, self.markdown_line, self.position
+        )
+
+
+@dataclass(slots=True)
+class _List:
+    position: int
+    headings: tuple[Heading, ...]
+    label: str
+    items: list[list[str]] = field(default_factory=list)
+    item: list[str] | None = None
+
+
+# A title in bold standing alone: short, and not a label that introduces text ("注意：").
+_TITLE_CHARS = 40
+_NOT_TITLE_ENDS = tuple(":：。.!！?？,，;；")
+# An enum member: `kJMSGErrorSDKNetworkDownloadFailed = 860015,` (C, Objective-C, Swift, TS).
+_ENUM_MEMBER = re.compile(r"\b([A-Za-z_]\w*)\s*=\s*([+-]?(?:0[xX][0-9A-Fa-f]+|\d+))\s*(?=[,}]|$)")
+_ENUM_WORDS = re.compile(r"\benum\b|NS_ENUM|NS_ERROR_ENUM|NS_OPTIONS", re.IGNORECASE)
+_BULLET = "\u2022"
 
 
 @dataclass(slots=True)
@@ -217,6 +206,18 @@ class _Walker:
         self.heading: _OpenHeading | None = None
         self.paragraph: list[str] | None = None  # text of a paragraph outside tables, headings
         self.markdown_line: str | None = None  # since the last heading
+        self.positions = 0  # tables and lists started so far
+        self.lists: list[_List] = []
+        self.open_lists: list[_List] = []
+        self.label = ""  # the last paragraph since the last heading, table or list
+        self.bold = 0  # depth of <strong>/<b> inside the current paragraph
+        self.plain = False  # the current paragraph has text outside bold
+        self.code: list[str] | None = None  # text of a <code> outside paragraphs and tables
+        self.enums: list[tuple[int, tuple[Heading, ...], str]] = []
+        self.term: list[str] | None = None  # the <dt> being read
+        self.terms: dict[str, str] = {}  # a definition list's term -> its first paragraph
+        self.last_term = ""
+        self.in_definition = False
 
     def walk(self, root: Tag) -> None:
         # Each entry is (node, entering); a tag is pushed again with entering=False to close it.
@@ -239,6 +240,15 @@ class _Walker:
             self.heading.parts.append(text)
         elif self.paragraph is not None:
             self.paragraph.append(text)
+            if not self.bold and not self.plain and text.strip():
+                self.plain = True
+        if not self.open_tables and self.heading is None:
+            if self.open_lists and self.open_lists[-1].item is not None:
+                self.open_lists[-1].item.append(text)
+            if self.code is not None:
+                self.code.append(text)
+            if self.term is not None:
+                self.term.append(text)
         tables = self.open_tables
         if len(tables) == 1:  # the common case: text in a cell of a table not nested
             cell = tables[0].cell
@@ -257,8 +267,11 @@ class _Walker:
         if name in _BREAKS:
             self._text(" ")
         if name == "table":
+            self.positions += 1
             table = _Table(len(self.tables) + 1, tuple(self.headings), self.markdown_line)
+            table.position = self.positions
             self.markdown_line = None
+            self.label = ""
             self.tables.append(table)
             self.open_tables.append(table)
         elif name in HEADING_LEVELS:
@@ -266,9 +279,33 @@ class _Walker:
                 self.heading = _OpenHeading(tag, HEADING_LEVELS[name], _anchor(tag))
         elif self.open_tables:
             self._open_table_part(tag, self.open_tables[-1])
-        elif name == "p" and self.heading is None and self.paragraph is None:
-            self.paragraph = []
+        elif self.heading is not None:
+            return True
+        elif name == "p" and self.paragraph is None:
+            self.paragraph, self.bold, self.plain = [], 0, False
+        elif name in ("strong", "b") and self.paragraph is not None:
+            self.bold += 1
+        elif name in ("ul", "ol"):
+            self._open_list()
+        elif name == "li" and self.open_lists:
+            current = self.open_lists[-1]
+            current.item = []
+            current.items.append(current.item)
+        elif name == "code" and self.paragraph is None and self.code is None:
+            self.code = []
+        elif name == "dt":
+            self.term = []
+        elif name == "dd":
+            self.in_definition = True
         return True
+
+    def _open_list(self) -> None:
+        if self.open_lists and self.open_lists[-1].item is not None:
+            self.open_lists[-1].item = None  # a nested list: the outer item's text ends here
+        self.positions += 1
+        opened = _List(self.positions, tuple(self.headings), self.label)
+        self.lists.append(opened)
+        self.open_lists.append(opened)
 
     def _open_table_part(self, tag: Tag, table: _Table) -> None:
         name = tag.name
@@ -301,6 +338,25 @@ class _Walker:
             self._end_paragraph(self.paragraph)
             self.paragraph = None
         elif self.open_tables:
+            self._close_table_part(name)
+        elif name in ("strong", "b") and self.bold:
+            self.bold -= 1
+        elif name in ("ul", "ol") and self.open_lists:
+            self.open_lists.pop()
+            self.label = ""
+        elif name == "li" and self.open_lists:
+            self.open_lists[-1].item = None
+        elif name == "code" and self.code is not None and self.paragraph is None:
+            self._end_code("".join(self.code))
+            self.code = None
+        elif name == "dt" and self.term is not None:
+            self.last_term = normalise_text("".join(self.term))
+            self.term = None
+        elif name == "dd":
+            self.in_definition = False
+
+    def _close_table_part(self, name: str) -> None:
+        if self.open_tables:
             table = self.open_tables[-1]
             if name in _SECTIONS:
                 table.section = None
@@ -311,19 +367,79 @@ class _Walker:
                 table.cell = None
 
     def _end_paragraph(self, parts: list[str]) -> None:
+        raw = "".join(parts)
+        text = normalise_text(raw)
+        if self.in_definition and self.last_term and self.last_term not in self.terms:
+            self.terms[self.last_term] = text  # the first paragraph documents the term
+        if self.open_lists:
+            return  # a paragraph inside a list item is the item's text
+        if text and not self.plain and _is_title(text):
+            self._add_heading(Heading(text, None, min(self._level() + 1, 7)))
+            return
+        if _BULLET in text:
+            self._bullet_paragraph(text)
+        self.label = text
         if self.markdown_line is not None:
             return  # the first such line is the one to show
-        for line in "".join(parts).splitlines():
+        for line in raw.splitlines():
             if _MARKDOWN_LINE.match(line):
                 self.markdown_line = normalise_text(line)
                 return
 
+    def _bullet_paragraph(self, text: str) -> None:
+        """ "Error Code • 855001 超出撤回消息时间 • 855003 ...": a list written in one paragraph."""
+        label, *items = text.split(_BULLET)
+        self.positions += 1
+        written = _List(self.positions, tuple(self.headings), label.strip() or self.label)
+        written.items = [[item] for item in items]
+        self.lists.append(written)
+
+    def _end_code(self, text: str) -> None:
+        if _ENUM_WORDS.search(text) and _ENUM_MEMBER.search(text):
+            self.positions += 1
+            self.enums.append((self.positions, tuple(self.headings), text))
+
+    def _level(self) -> int:
+        return self.headings[-1].level if self.headings else 0
+
+    def finished_lists(self) -> list[RawList]:
+        """The lists that hold items, and the enum declarations, in document order."""
+        found: list[tuple[int, str, tuple[Heading, ...], str, tuple[ListItem, ...]]] = []
+        for written in self.lists:
+            items = tuple(
+                ListItem(text) for item in written.items if (text := normalise_text("".join(item)))
+            )
+            if items:
+                found.append((written.position, "list", written.headings, written.label, items))
+        for position, headings, text in self.enums:
+            members = tuple(
+                ListItem(value, name, self.terms.get(name, ""))
+                for name, value in _ENUM_MEMBER.findall(text)
+            )
+            found.append((position, "enum", headings, "", members))
+        found.sort(key=lambda entry: entry[0])
+        return [
+            RawList(number, position, kind, headings, label, items)
+            for number, (position, kind, headings, label, items) in enumerate(found, 1)
+        ]
+
     def _end_heading(self, heading: _OpenHeading) -> None:
         self.markdown_line = None  # a real heading sets the section again
-        text = normalise_text("".join(heading.parts))
+        self._add_heading(
+            Heading(normalise_text("".join(heading.parts)), heading.anchor, heading.level)
+        )
+
+    def _add_heading(self, heading: Heading) -> None:
+        self.label = ""
         while self.headings and self.headings[-1].level >= heading.level:
             self.headings.pop()
-        self.headings.append(Heading(text, heading.anchor, heading.level))
+        self.headings.append(heading)
+
+
+def _is_title(text: str) -> bool:
+    """A bold paragraph standing alone reads as a title when it is short and not a label
+    that introduces what follows ("注意：") or a sentence."""
+    return len(text) <= _TITLE_CHARS and not text.endswith(_NOT_TITLE_ENDS)
 
 
 def _anchor(tag: Tag) -> str | None:

@@ -1,8 +1,8 @@
 """Comparing two versions of the dataset: a pure core (`compare`) and its renderings.
 
-`compare` keys records by their key (`scraper.model.KEY_FIELDS`) and returns a `Diff` that always has the same
-three lists, each in the records' order, even when they are empty. Rendering it as text, Markdown or
-the `diff.json` document is done by separate functions, so the build, the `diff` command and
+`compare` keys records by their key (`scraper.model.KEY_FIELDS`) and returns a `Diff` that
+always has the same three lists, each in the records' order, even when they are empty. Rendering
+it as text, Markdown or the `diff.json` document is done by separate functions, so the build, the `diff` command and
 the change log all use one engine.
 """
 

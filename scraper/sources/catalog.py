@@ -6,9 +6,9 @@ its entries are checked like any other."""
 from __future__ import annotations
 
 import tomllib
-from importlib import resources
 from collections.abc import Sequence
 from dataclasses import replace
+from importlib import resources
 from pathlib import Path
 
 from scraper.errors import ConfigError
@@ -97,7 +97,7 @@ def _source_from_entry(
     if not product:
         raise ConfigError(
             f"{where}: missing product: the product the page documents, one of "
-            f"{', '.join(PRODUCTS)}, or another vendor's product name (product = \"JPush\")"
+            f'{", ".join(PRODUCTS)}, or another vendor\'s product name (product = "JPush")'
         )
     if not url and not raw_path:
         raise ConfigError(f"{where}: needs a url, a path, or both")
