@@ -2,8 +2,8 @@
 
 `compare` keys records by their key (`scraper.model.KEY_FIELDS`) and returns a `Diff` that
 always has the same three lists, each in the records' order, even when they are empty. Rendering
-it as text, Markdown or the `diff.json` document is done by separate functions, so the build, the `diff` command and
-the change log all use one engine.
+it as text, Markdown or the `diff.json` document is done by separate functions, so the build,
+the `diff` command and the change log all use one engine.
 """
 
 from __future__ import annotations
