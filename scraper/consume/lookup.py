@@ -7,7 +7,7 @@ of three or more characters go through the trigram full-text index; shorter ones
 read-only, so a lookup never creates or changes a dataset.
 
 When the platform or sdk filters leave nothing, the same query runs without them, so that the
-message can say where the entries are; a code from the range of a source that the default build
+message can say where the entries are; a code from the range of a JMessage page that the dataset
 leaves out (server, Web SDK) gets a hint on how to include that source.
 
 (This module is not called `lookup` so that it cannot shadow the `scraper.lookup` function.)
@@ -24,7 +24,14 @@ from pathlib import Path
 
 from scraper.consume.location import default_data_dir
 from scraper.errors import DatasetError
-from scraper.model import RECORD_FIELDS, SCHEMA_VERSION, SQLITE_NAME, Record, parse_code
+from scraper.model import (
+    RECORD_FIELDS,
+    SCHEMA_VERSION,
+    SQLITE_NAME,
+    Record,
+    parse_code,
+    record_from_mapping,
+)
 
 # The checkout's committed dataset, or the copy an installed package carries.
 DEFAULT_DATA_DIR = default_data_dir()
@@ -46,7 +53,7 @@ class Matches:
 
 @dataclass(frozen=True, slots=True)
 class OptInSource:
-    """A source the default build leaves out: its id, its records' platform, its codes."""
+    """A source a dataset may leave out: its id, its records' platform, its codes."""
 
     id: str
     platform: str
@@ -54,11 +61,11 @@ class OptInSource:
     pattern: str
 
 
-# The optional sources of `scraper.sources.catalog` (which this package does not import; a test
-# keeps the ids and platforms equal) and the code ranges their pages use.
+# Sources of `scraper.sources.catalog` (which this package does not import; a test keeps the
+# ids and platforms equal) that a build of the seed pages leaves out, and their code ranges.
 OPT_IN_SOURCES = (
-    OptInSource("server", "server", range(890000, 900000), "89xxxx"),
-    OptInSource("js", "web", range(880000, 890000), "88xxxx"),
+    OptInSource("jmessage-server", "server", range(890000, 900000), "89xxxx"),
+    OptInSource("jmessage-web", "web", range(880000, 890000), "88xxxx"),
 )
 
 
@@ -106,7 +113,7 @@ def _record(row: tuple[object, ...]) -> Record:
     """A record from its SQLite row, where `extra` is held as JSON text."""
     values: dict[str, object] = dict(zip(RECORD_FIELDS, row, strict=True))
     values["extra"] = json.loads(str(values["extra"]))
-    return Record(**values)  # type: ignore[arg-type]
+    return record_from_mapping(values)
 
 
 def _conditions(query: str) -> tuple[list[str], list[object]]:
@@ -246,7 +253,7 @@ def opt_in_hint(query: str, platforms: tuple[str, ...]) -> str | None:
         if code in source.codes and source.platform not in platforms:
             return (
                 f"{code} looks like a code of the {source.id} page ({source.pattern}), which "
-                f"the default build leaves out: build with `build --remote --include "
+                f"this dataset leaves out: build with `build --remote --include "
                 f"{source.id}`, then look it up again"
             )
     return None

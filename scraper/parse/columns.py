@@ -243,9 +243,15 @@ def _no_codes_problem(
     if any(is_parameter_header(cell) for cell in header):
         return None
     cells = [cell for index in candidates for cell in _cells(body, index)]
-    if not cells:
-        return None  # a header with nothing under it: a layout table, not a list of codes
     named = " | ".join(header[index] for index in candidates)
+    if not cells:
+        rows = sum(1 for row in body if any(row))
+        if not rows:
+            return None  # a header with nothing under it: a layout table, not a list of codes
+        return (
+            f"the column '{named}' is empty in all {rows} row(s) with text; if another column "
+            'holds the codes, name it in the source (columns = { code = "..." })'
+        )
     return (
         f"the column '{named}' holds no codes ({len(cells)} cell(s), none a number); if this "
         'table lists codes, name its columns in the source (columns = { code = "..." })'

@@ -416,7 +416,7 @@ class _Walker:
                 ListItem(value, name, self.terms.get(name, ""))
                 for name, value in _ENUM_MEMBER.findall(text)
             )
-            declared = normalise_text(text.split("{", 1)[0])[:_TITLE_CHARS * 3]
+            declared = normalise_text(text.split("{", 1)[0])[: _TITLE_CHARS * 3]
             found.append((position, "enum", headings, declared, members))
         found.sort(key=lambda entry: entry[0])
         return [

@@ -150,8 +150,7 @@ def render_android(records: Iterable[Record], text: Callable[[Record], str]) -> 
         value = text(record)
         formatted = ' formatted="false"' if "%" in value else ""
         lines.append(
-            f'    <string name="{key}"{formatted}>'
-            f"{xml_escape(android_escape(value))}</string>"
+            f'    <string name="{key}"{formatted}>{xml_escape(android_escape(value))}</string>'
         )
     lines.append("</resources>")
     return ("\n".join(lines) + "\n").encode("utf-8")
@@ -230,7 +229,7 @@ def render_typescript(records: Iterable[Record], version: str) -> bytes:
         "): ErrorCode[] {\n"
         "  return errorCodes.filter(\n"
         "    (entry) =>\n"
-        "      (typeof code === \"number\" ? entry.code === code : entry.code_text === code) &&\n"
+        '      (typeof code === "number" ? entry.code === code : entry.code_text === code) &&\n'
         "      (platform === undefined || entry.platform === platform) &&\n"
         "      (sdk === undefined || entry.sdk === sdk),\n"
         "  );\n"
