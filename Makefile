@@ -58,7 +58,7 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/cog --check README.md
+	$(BIN)/cog --check README.md docs/CATALOG.md
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 	$(BIN)/zizmor --offline .github
@@ -71,7 +71,7 @@ lock: $(DEV_STAMP)
 
 # Rewrite the generated blocks of the README (the command reference).
 docs: $(DEV_STAMP)
-	$(BIN)/cog -r README.md
+	$(BIN)/cog -r README.md docs/CATALOG.md
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)

@@ -400,3 +400,4 @@ class Source:
     enabled: bool = True
     product: str = "JMessage"
     columns: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (role, header texts), ROLES order
+    note: str = ""  # why the entry needs what it has (a catalog entry's `note`)

@@ -83,7 +83,7 @@ def _source_from_entry(
     raw_path = _string(entry, "path", where)
     platform = _string(entry, "platform", where)
     product = _string(entry, "product", where)
-    _string(entry, "note", where)  # why the entry needs what it has: for readers only
+    note = _string(entry, "note", where)  # why the entry needs what it has: for readers
     enabled = entry.get("enabled", True)
     if not isinstance(enabled, bool):
         raise ConfigError(f"{where}: enabled must be true or false")
@@ -109,7 +109,7 @@ def _source_from_entry(
         if check_paths and not path.is_file():
             raise ConfigError(f"{where}: file not found: {path}")
     columns = _columns(entry.get("columns", {}), where)
-    return Source(source_id, url, path, platform, enabled, product, columns)
+    return Source(source_id, url, path, platform, enabled, product, columns, note)
 
 
 def _columns(value: object, where: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
