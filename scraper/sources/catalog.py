@@ -154,10 +154,10 @@ def _string(entry: dict[str, object], key: str, where: str) -> str:
 
 
 def check_seed_pages(sources: Sequence[Source]) -> None:
-    """Stop an offline build of the built-in sources where their seed pages are not installed.
+    """Stop an offline build of the built-in sources where their local copies are not installed.
 
-    The seed pages come with a checkout of the project, not with the installed package, which
-    can still build from the live pages or from copies named in a sources file.
+    The copies come with a checkout of the project, not with the installed package, which can
+    still build from the live pages or from copies named in a sources file.
     """
     seeded = [
         source.id
@@ -165,9 +165,10 @@ def check_seed_pages(sources: Sequence[Source]) -> None:
         if source.enabled and source.path is not None and FIXTURES in source.path.parents
     ]
     if seeded and not FIXTURES.is_dir():
+        named = ", ".join(seeded[:3]) + (f" and {len(seeded) - 3} more" if len(seeded) > 3 else "")
         raise ConfigError(
-            f"build: this installation has no seed pages (the local copies of {', '.join(seeded)} "
-            "come with a checkout of the project): build from the live pages with "
+            f"build: this installation has no local copies of the built-in pages (those of "
+            f"{named} come with a checkout of the project): build from the live pages with "
             "`build --remote`, or from local copies listed in a file with `build --sources FILE`"
         )
 
