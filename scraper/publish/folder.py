@@ -424,6 +424,9 @@ def _signals_held() -> Iterator[None]:
 
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
-        name = exc.filename and Path(str(exc.filename)).name
+        # A refused rename names the temporary first and the file it was to replace second:
+        # the user knows the second.
+        named = exc.filename2 or exc.filename
+        name = named and Path(str(named)).name
         return f"{name}: {exc.strerror}" if name else exc.strerror
     return str(exc) or type(exc).__name__
