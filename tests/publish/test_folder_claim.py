@@ -267,3 +267,47 @@ def test_leftovers_behind_a_symlinked_folder_are_not_the_tools_to_remove(tmp_pat
     remove_leftovers(out, ["app/values/strings.xml", "errorcodes.json"])
     assert stranger.exists()
     assert not (out / OURS).exists()
+
+
+def test_a_damaged_change_log_exits_2_and_changes_nothing(run_cli: Run, tmp_path: Path) -> None:
+    config, out = publish_then_change(tmp_path, tmp_path / "output", run_cli)
+    (out / "CHANGELOG.md").write_bytes(b"# Changes\n\n\xff\xfe not UTF-8\n")
+    before = snapshot(out)
+    result = run_cli("build", "--sources", config, "--out", out)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"error: {out / 'CHANGELOG.md'}: cannot read the change log ('utf-8' codec can't decode "
+        "byte 0xff in position 11: invalid start byte); restore it from version control, or "
+        "delete it to start a new one"
+    )
+    assert snapshot(out) == before
+
+
+@pytest.mark.slow
+def test_builds_into_nested_folders_at_once_all_succeed(
+    run_cli: Run, config: Path, tmp_path: Path
+) -> None:
+    outer = tmp_path / "N"
+    inner = outer / "inner"
+    assert run_cli("build", "--sources", config, "--out", outer).exit_code == 0
+    assert run_cli("build", "--sources", config, "--out", inner).exit_code == 0
+    versions = ["section_renamed.md", "base.md"]
+    for round_number in range(6):  # each round publishes a change into both folders at once
+        shutil.copyfile(
+            FIXTURES / "versions" / versions[round_number % 2], config.parent / "page.md"
+        )
+        builds = [
+            subprocess.Popen(
+                [sys.executable, "-m", "scraper", *_arguments(config, out)],
+                cwd=PROJECT_ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for out in (outer, inner)
+        ]
+        for build in builds:
+            _, stderr = build.communicate(timeout=120)
+            assert build.returncode == 0, (round_number, stderr)
+    assert not list(outer.glob(".tmp-*"))
+    assert not list(inner.glob(".tmp-*"))
