@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -22,6 +23,14 @@ from scraper.readback import read_regular as read_regular
 
 LOCK_NAME = ".lock"
 TEMP_PREFIX = ".tmp-"
+# What mkstemp appends to a prefix: eight characters of this alphabet.
+_RANDOM_PART = r"[a-z0-9_]{8}"
+ANY_TEMPORARY = re.compile(rf"{re.escape(TEMP_PREFIX)}.+\.{_RANDOM_PART}")
+
+
+def temporaries_of(name: str) -> re.Pattern[str]:
+    """The names this module gives the temporaries and backups of the file `name`."""
+    return re.compile(rf"{re.escape(TEMP_PREFIX + name)}\.(?:old\.)?{_RANDOM_PART}")
 
 
 def temporary_path(folder: Path, name: str) -> Path:
@@ -75,14 +84,6 @@ def fsync_file(path: Path) -> None:
     """Flush a file's contents to disk."""
     with open(path, "rb") as stream:  # noqa: PTH123 - need the descriptor for fsync
         os.fsync(stream.fileno())
-
-
-def atomic_replace(built: Path, path: Path) -> None:
-    """Move a file built in the same folder into place atomically."""
-    fsync_file(built)
-    built.chmod(0o644)
-    built.replace(path)
-    sync_folder(path.parent)
 
 
 def sync_folder(folder: Path) -> None:

@@ -28,12 +28,14 @@ class Kind(enum.Enum):
     HISTORY = "history"  # the previous change history was unreadable and starts again
     GUARD = "guard"  # a source shrank past the limit, published anyway (--allow-shrink)
     CACHE = "cache"  # an HTTP cache entry was unusable or could not be stored
+    OUTPUT = "output"  # a file of the previous build was damaged and is written again
 
     @property
     def concerns_data(self) -> bool:
         """True for the kinds `--strict` fails on. The guard's warning is not among them: it
-        only appears when `--allow-shrink` accepted the shrink; the cache only saves work."""
-        return self not in (Kind.GUARD, Kind.CACHE)
+        only appears when `--allow-shrink` accepted the shrink; the cache only saves work; a
+        damaged manifest is written again whatever the data."""
+        return self not in (Kind.GUARD, Kind.CACHE, Kind.OUTPUT)
 
 
 @dataclass(frozen=True, slots=True)

@@ -349,5 +349,8 @@ def test_a_change_log_that_is_a_symlink_is_refused_without_reading_it(
     log.unlink()
     log.symlink_to("/dev/zero")
     result = run_cli("build", "--sources", config, "--out", out, "--exit-code")
-    assert result.exit_code == 3
-    assert result.stderr.splitlines()[-1].startswith(f"error: {log}: cannot read the change log: ")
+    assert result.exit_code == 2  # a damaged dataset file
+    assert result.stderr.splitlines()[-1].startswith(f"error: {log}: cannot read the change log (")
+    assert result.stderr.splitlines()[-1].endswith(
+        "; restore it from version control, or delete it to start a new one"
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 from collections.abc import Callable
 from importlib import metadata
@@ -136,6 +138,7 @@ def remembered(tmp_path: Path) -> tuple[memo.BuildMemo, Path]:
     out = tmp_path / "out"
     out.mkdir()
     (out / "errorcodes.json").write_bytes(b"{}")
+    (out / "manifest.json").write_bytes(b'{"exports": {"errorcodes.json": {}}}')
     (out / ".lock").write_bytes(b"")
     built = memo.memo_for(tmp_path / "cache", out, [page(b"<table>")], strict=False)
     memo.remember(built, out)
@@ -177,6 +180,42 @@ def test_any_change_of_inputs_or_outputs_is_not_current(
         (out / "errorcodes.json").unlink()
     assert candidate.path == built.path
     assert not memo.is_current(candidate, out)
+
+
+def test_files_the_build_did_not_write_do_not_count(
+    remembered: tuple[memo.BuildMemo, Path],
+) -> None:
+    built, out = remembered
+    (out / "notes.txt").write_bytes(b"someone's notes")
+    (out / "docs").mkdir()
+    (out / "docs" / "draft.md").write_bytes(b"a draft")
+    (out / ".tmp-errorcodes.json.abcdefgh").write_bytes(b"a killed build's temporary")
+    assert memo.is_current(built, out)
+    document = json.loads(built.path.read_bytes())
+    assert sorted(document["outputs"]) == [
+        "CHANGELOG.md",
+        "diff.json",
+        "errorcodes.json",
+        "manifest.json",
+    ]
+
+
+def test_a_name_the_manifest_lists_outside_the_folder_is_not_hashed(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (tmp_path / "secret").write_bytes(b"outside")
+    (out / "manifest.json").write_bytes(b'{"exports": {"../secret": {}, "/etc/hostname": {}}}')
+    built = memo.memo_for(tmp_path / "cache", out, [page(b"<table>")], strict=False)
+    memo.remember(built, out)
+    outputs = json.loads(built.path.read_bytes())["outputs"]
+    assert outputs["../secret"] == outputs["/etc/hostname"] == "absent or unreadable"
+
+
+def test_an_output_folder_whose_name_is_not_utf8_has_a_memo(tmp_path: Path) -> None:
+    out = Path(os.fsdecode(os.fsencode(tmp_path) + b"/out\xff"))
+    out.mkdir()
+    built = memo.memo_for(tmp_path / "cache", out, [page(b"<table>")], strict=False)
+    assert built.path.parent == tmp_path / "cache" / "builds"
 
 
 def _package(folder: Path) -> Path:

@@ -172,3 +172,33 @@ def test_a_really_full_file_system_changes_nothing(tmp_path: Path, run_cli: Run)
         assert run_cli("build", "--sources", config, "--out", out, "--exit-code").exit_code == 1
     finally:
         subprocess.run(["umount", str(small)], check=False)
+
+
+def _chattr(flag: str, path: Path) -> str:
+    """Set or clear a file attribute; why it could not, or "" when it did."""
+    if shutil.which("chattr") is None:
+        return "no chattr command"
+    done = subprocess.run(["chattr", flag, str(path)], capture_output=True, text=True, check=False)
+    return done.stderr.strip() or (
+        "" if done.returncode == 0 else f"chattr exited {done.returncode}"
+    )
+
+
+def test_an_immutable_file_fails_the_publish_and_leaves_nothing_behind(
+    run_cli: Run, changed_page: tuple[Path, Path]
+) -> None:
+    config, out = changed_page
+    target = out / "errorcodes.json"
+    if problem := _chattr("+i", target):
+        pytest.skip(
+            f"cannot make a file immutable here (needs root and ext4 or the like): {problem}"
+        )
+    try:
+        before = snapshot(out)
+        result = run_cli("build", "--sources", config, "--out", out, "--exit-code")
+        # Neither a hard link to an immutable file nor its replacement is allowed: the copy kept
+        # as its backup must go, and the files renamed before it must come back.
+        _assert_as_it_was(result, out, before, "errorcodes.json: Operation not permitted")
+        assert not list(out.rglob(".tmp-*"))
+    finally:
+        _chattr("-i", target)

@@ -9,10 +9,12 @@ also run here, against a local bare repository.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -518,3 +520,52 @@ def test_publish_stops_when_someone_else_changed_the_dataset(remote: Path) -> No
     assert result.returncode == 1
     assert "changed output/ during the run; nothing was pushed" in result.stdout
     assert _git(remote, "log", "-1", "--format=%s", "main") == "edit output/CHANGELOG.md"
+
+
+# --- the refresh report, run ---------------------------------------------------------------
+
+REFRESH_REPORT = GITHUB / "scripts" / "refresh-report.sh"
+LOUD = "@octocat, see jmessage/sdk#12 and #7"  # page text that would notify and link
+INERT = "\uff20octocat, see jmessage/sdk\uff0312 and \uff037"
+
+
+def _dataset(message: str) -> str:
+    record = {
+        "platform": "ios",
+        "sdk": "JMessage",
+        "code": 863004,
+        "message": message,
+        "description": "未登录",
+        "section": "JMessage iOS",
+        "source": "ios",
+        "url": "https://docs.example/ios/#jmessage-ios",
+    }
+    return json.dumps({"schema_version": 1, "records": [record]}, ensure_ascii=False)
+
+
+def test_the_refusal_report_makes_mentions_and_issue_references_inert(tmp_path: Path) -> None:
+    work = tmp_path / "refresh"
+    (work / "refused").mkdir(parents=True)
+    (tmp_path / "output").mkdir()
+    (tmp_path / "output" / "errorcodes.json").write_text(_dataset("Not logged in"), "utf-8")
+    (work / "refused" / "errorcodes.json").write_text(_dataset(LOUD), "utf-8")
+    (work / "build.log").write_bytes(
+        f"ios: warning: a cell says {LOUD}\nerror: ios lost 3 of 4 records\n".encode()
+        + b"a byte that is not UTF-8: \xff\n"
+    )
+    summary = tmp_path / "summary.md"
+    done = subprocess.run(
+        ["bash", str(REFRESH_REPORT), "4", str(work), sys.executable],
+        cwd=tmp_path,
+        capture_output=True,
+        check=False,
+        env={**os.environ, "GITHUB_STEP_SUMMARY": str(summary)},
+    )
+    assert done.returncode == 0, done.stderr
+    report = (work / "report.md").read_bytes()
+    assert report.startswith(b"## Refresh refused by the guard (exit 4)\n")
+    assert LOUD.encode() not in report
+    assert "@" not in report.decode("utf-8", "replace")
+    assert report.count(INERT.encode()) == 2  # in the diff of the refused change, and the log
+    assert b"a byte that is not UTF-8: \xff\n" in report
+    assert summary.read_bytes() == report

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The refresh job's report: what the build said and, when it changed the dataset or the guard
 # refused a change, that diff as Markdown from the tool's own `diff --format markdown`. Written to
-# DIR/report.md (the body of the refusal issue) and appended to the job summary.
+# DIR/report.md (the body of the refusal issue) and appended to the job summary. Page text in it
+# (the log quotes cells, the diff lists messages) has its @mentions and issue references made
+# inert, as the change log's are, so an issue body never notifies anyone or links an issue.
 #
 #   refresh-report.sh STATUS DIR PYTHON
 #     STATUS  the exit code of `build --remote --exit-code`
@@ -19,6 +21,14 @@ fenced() {
   echo '~~~text'
   cat
   echo '~~~'
+}
+
+# The tool's own neutralise_references, on the whole report (bytes that are not UTF-8 pass).
+inert() {
+  "$python" -c 'import sys
+from scraper.publish.changelog import neutralise_references
+text = sys.stdin.buffer.read().decode("utf-8", "surrogateescape")
+sys.stdout.buffer.write(neutralise_references(text).encode("utf-8", "surrogateescape"))'
 }
 
 # `diff` exits 1 when the files differ, which is the expected case here.
@@ -106,6 +116,6 @@ message() {
   fenced <"$log"
   echo
   echo "</details>"
-} >"$dir/report.md"
+} | inert >"$dir/report.md"
 
 cat "$dir/report.md" >>"${GITHUB_STEP_SUMMARY:-/dev/null}"

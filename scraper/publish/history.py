@@ -218,7 +218,7 @@ def _add_run(connection: sqlite3.Connection, run: Run) -> None:
             len(run.diff.added),
             len(run.diff.removed),
             len(run.diff.changed),
-            json.dumps([dict(source) for source in run.sources], ensure_ascii=False),
+            json.dumps([_storable(dict(source)) for source in run.sources], ensure_ascii=False),
         ),
     )
     run_id = cursor.lastrowid
@@ -226,6 +226,18 @@ def _add_run(connection: sqlite3.Connection, run: Run) -> None:
         _insert("changes", _CHANGE_COLUMNS),
         [(run_id, *row) for row in change_rows(run.diff)],
     )
+
+
+def _storable(source: dict[str, object]) -> dict[str, object]:
+    """The source with each text made valid UTF-8, which SQLite stores: a path whose name is
+    not UTF-8 (a lone surrogate in Python) keeps its bytes as escapes (`\\udcff`), as the
+    progress line shows it."""
+    return {
+        key: value.encode("utf-8", "backslashreplace").decode("utf-8")
+        if isinstance(value, str)
+        else value
+        for key, value in source.items()
+    }
 
 
 def _insert(table: str, columns: tuple[str, ...]) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from scraper.about import VERSION as __version__
 from scraper.consume.dataset import load_dataset
-from scraper.errors import DatasetError, GuardError, OutputChanged, OutputError
+from scraper.errors import DatasetError, GuardError, OutputChanged
 from scraper.files import MIB, read_regular, sha256_file, temporary_path
 from scraper.memo import BuildMemo, remember
 from scraper.model import CHANGELOG_NAME, CSV_NAME, DIFF_NAME, JSON_NAME, SQLITE_NAME, Record
@@ -25,7 +25,7 @@ from scraper.publish.contract import contract_files
 from scraper.publish.delivery import delivery_files
 from scraper.publish.diff import Diff, compare
 from scraper.publish.diff import render_json as render_diff
-from scraper.publish.folder import is_unchanged, output_lock, publish, staging
+from scraper.publish.folder import is_unchanged, output_lock, publish, remove_leftovers, staging
 from scraper.publish.formats import (
     file_digest,
     render_csv,
@@ -118,12 +118,11 @@ def release(
             contract_files([page.source for page in pages], data_files, updated=updated)
         )
         data_files.update(delivery_files(records, entries, data_files, updated=updated))
-        if is_unchanged(options.out_dir, data_files):
+        if is_unchanged(options.out_dir, data_files, progress.warner(Kind.OUTPUT)):
+            remove_leftovers(options.out_dir, data_files)
             if memo is not None:
                 remember(memo, options.out_dir)
             return Released(records, pages, Outcome.UNCHANGED, diff=diff)
-        for name in data_files:  # app/ and its sub-folders
-            (options.out_dir / name).parent.mkdir(parents=True, exist_ok=True)
         run = None
         if not diff.is_empty:
             run = Run(
@@ -266,8 +265,11 @@ def change_notes(out_dir: Path, run: Run, *, first: bool) -> dict[str, bytes]:
         existing: str | None = read_regular(log_path, 64 * MIB).decode("utf-8")
     except FileNotFoundError:
         existing = None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise OutputError(f"{log_path}: cannot read the change log: {exc}") from exc
+    except (OSError, UnicodeDecodeError) as exc:  # a damaged dataset file: exit 2
+        raise DatasetError(
+            f"{log_path}: cannot read the change log ({exc}); restore it from version "
+            "control, or delete it to start a new one"
+        ) from exc
     log = add_entry(existing, entry(run.diff, run.time.astimezone(UTC).date(), first=first))
     return {
         DIFF_NAME: render_diff(run.diff, run.previous_sha256, run.dataset_sha256),

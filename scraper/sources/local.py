@@ -106,12 +106,17 @@ def markdown_saved_as_html(data: bytes) -> tuple[int, str] | None:
 
 
 def display_path(path: Path) -> str:
-    """A path relative to the working folder when it lies inside it, so outputs stay portable."""
+    """A path relative to the working folder when it lies inside it, so outputs stay portable.
+
+    A name that is not UTF-8 keeps its bytes as escapes (`\\udcff`), so the files that quote it
+    (the manifest, the history) can be written.
+    """
     resolved = path.resolve()
     try:
-        return resolved.relative_to(Path.cwd().resolve()).as_posix()
+        shown = resolved.relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
-        return resolved.as_posix()
+        shown = resolved.as_posix()
+    return shown.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def page_html(page: Page) -> str:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sqlite3
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +26,7 @@ from scraper.publish.history import (
     run_time,
     write_history,
 )
+from tests.conftest import FIXTURES, CliResult
 
 LOGIN = jmessage_record("ios", "JMessage", 863004, "Not logged in", "未登录", "S", "ios", "u#s")
 RTC = jmessage_record("ios", "JMRTC", 871002, "the %@ operation", "当前状态", "R", "ios", "u#r")
@@ -210,3 +214,32 @@ def test_a_bad_source_date_epoch_is_a_config_error() -> None:
 
 def test_times_are_stored_as_utc_iso_8601() -> None:
     assert format_time(WHEN) == "2025-03-01T06:30:00Z"
+
+
+def test_a_location_whose_name_is_not_utf8_is_stored_with_escapes(tmp_path: Path) -> None:
+    location = os.fsdecode(b"/pages/p\xffages/page.md")  # as Python names such a path
+    sources: list[dict[str, object]] = [{**SOURCES[0], "location": location}]
+    run = Run(WHEN, None, "d1", sources, compare([], [LOGIN]))
+    _build(tmp_path / "new.sqlite", [LOGIN], tmp_path / "none.sqlite", None, run)
+    [(stored,)] = _rows(tmp_path / "new.sqlite", "SELECT sources FROM runs")
+    assert json.loads(str(stored))[0]["location"] == "/pages/p\\udcffages/page.md"
+
+
+def test_a_build_of_a_copy_under_a_folder_whose_name_is_not_utf8_is_published(
+    tmp_path: Path, run_cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pages = Path(os.fsdecode(os.fsencode(tmp_path) + b"/p\xffages"))
+    pages.mkdir()
+    shutil.copyfile(FIXTURES / "versions" / "base.md", pages / "page.md")
+    (pages / "sources.toml").write_text(
+        '[[source]]\nid = "ios"\nurl = "https://docs.example/ios/"\npath = "page.md"\n'
+        'platform = "ios"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("build", "--sources", pages / "sources.toml", "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.stderr
+    [(stored,)] = _rows(tmp_path / "out" / "errorcodes.sqlite", "SELECT sources FROM runs")
+    assert json.loads(str(stored))[0]["location"] == "p\\udcffages/page.md"
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_bytes())
+    assert manifest["sources"][0]["location"] == "p\\udcffages/page.md"
