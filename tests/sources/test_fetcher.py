@@ -18,7 +18,7 @@ from pytest_httpx import HTTPXMock
 from scraper import __version__
 from scraper.errors import FetchError
 from scraper.model import Source, Transfer
-from scraper.sources.http import Fetched, Fetcher, fetch_pages
+from scraper.sources.http.fetcher import Fetched, Fetcher, fetch_pages
 from scraper.sources.options import RemoteOptions, project_url, user_agent
 from scraper.sources.retry import RetryPolicy
 
