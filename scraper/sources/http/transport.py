@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -167,20 +168,46 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         time.sleep(seconds)
 
 
-class DeadlineTransport(httpx.HTTPTransport):
-    """httpx's transport over a connection pool whose sockets obey the request's `Watch`."""
+class _Pool(httpcore.ConnectionPool):
+    """httpcore's pool over `_DeadlineBackend`, whose TLS context is made on the first https
+    connection: loading the certificates takes longer than a no-change request to a fast site,
+    and a refresh of plain-http pages never needs them."""
 
     def __init__(self, limits: httpx.Limits) -> None:
-        super().__init__(limits=limits)
-        # httpx builds its pool without a way to pass a network backend: replace it.
-        self._pool.close()
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
+        self._backend = _DeadlineBackend()
+        self._expiry = limits.keepalive_expiry
+        self._tls: ssl.SSLContext | None = None
+        self._tls_lock = threading.Lock()
+        super().__init__(
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
-            network_backend=_DeadlineBackend(),
+            network_backend=self._backend,
         )
+
+    def create_connection(self, origin: httpcore.Origin) -> httpcore.ConnectionInterface:
+        tls = self._tls_context() if origin.scheme == b"https" else None
+        return httpcore.HTTPConnection(
+            origin=origin,
+            ssl_context=tls,
+            keepalive_expiry=self._expiry,
+            network_backend=self._backend,
+        )
+
+    def _tls_context(self) -> ssl.SSLContext:
+        with self._tls_lock:
+            if self._tls is None:
+                self._tls = httpx.create_ssl_context()  # honours SSL_CERT_FILE, as httpx does
+            return self._tls
+
+
+class DeadlineTransport(httpx.HTTPTransport):
+    """httpx's transport over `_Pool`, whose sockets obey the request's `Watch`."""
+
+    def __init__(self, limits: httpx.Limits) -> None:
+        # Not httpx's __init__: it would build a pool of its own, certificates loaded, only for
+        # it to be replaced. Everything else of the transport uses nothing but `_pool`.
+        self._pool = _Pool(limits)
 
 
 def make_client(options: RemoteOptions) -> httpx.Client:
