@@ -113,3 +113,55 @@ def _stream_huge(conn: socket.socket, stop: threading.Event) -> None:
             conn.sendall(chunk)
     except OSError:
         return
+
+
+@pytest.fixture
+def raw_keepalive() -> Iterator[tuple[str, list[int]]]:
+    """A server on 127.0.0.1 that answers every request of a connection with a small page, and
+    records how many requests each connection carried."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(0.1)
+    per_connection: list[int] = []
+    stop = threading.Event()
+    body = b"<html><body><p>ok</p></body></html>"
+    answer = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: "
+        + str(len(body)).encode()
+        + b"\r\n\r\n"
+        + body
+    )
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            served = 0
+            conn.settimeout(0.05)
+            pending = b""
+            with conn:
+                while not stop.is_set():
+                    try:
+                        data = conn.recv(4096)
+                    except TimeoutError:
+                        continue
+                    except OSError:
+                        break
+                    if not data:
+                        break
+                    pending += data
+                    while b"\r\n\r\n" in pending:
+                        _, pending = pending.split(b"\r\n\r\n", 1)
+                        conn.sendall(answer)
+                        served += 1
+            per_connection.append(served)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}", per_connection
+    stop.set()
+    thread.join(5)
+    listener.close()

@@ -10,7 +10,7 @@ from pytest_httpx import HTTPXMock
 from scraper.errors import FetchError
 from scraper.sources.http.fetcher import Fetcher, fetch_pages
 from scraper.sources.options import RemoteOptions, user_agent
-from tests.sources.conftest import HTML, URL, source
+from tests.sources.conftest import HTML, URL, source, transfer_of
 
 
 def test_a_200_page_with_its_provenance(fetcher: Fetcher, httpx_mock: HTTPXMock) -> None:
@@ -116,3 +116,28 @@ def test_fetch_pages_yields_errors_beside_pages(
     assert not isinstance(results["ios"], FetchError)
     assert isinstance(results["gone"], FetchError)
     assert str(results["gone"]).startswith(f"gone: {URL}gone: HTTP 404 Not Found")
+
+
+def test_credentials_in_a_source_url_reach_no_line_and_no_cache_file(
+    fetcher: Fetcher,
+    httpx_mock: HTTPXMock,
+    options: RemoteOptions,
+    warnings: list[str],
+) -> None:
+    secret_url = URL.replace("https://", "https://reader:s3cret@")
+    httpx_mock.add_response(status_code=503)
+    httpx_mock.add_response(content=HTML, headers={"ETag": '"v1"'})
+    fetched = fetcher.fetch(source(secret_url))
+    assert warnings == [f"ios: {URL}: HTTP 503 Service Unavailable, retry 1/2 in 1 s"]
+    assert (fetched.page.location, transfer_of(fetched).final_url) == (URL, URL)
+    assert options.cache_dir is not None
+    stored = "".join(path.read_text() for path in options.cache_dir.glob("*.json"))
+    assert URL in stored
+    assert "s3cret" not in stored
+    httpx_mock.add_response(status_code=404)
+    with pytest.raises(FetchError) as caught:
+        fetcher.fetch(source(secret_url))
+    assert (
+        str(caught.value) == f"ios: {URL}: HTTP 404 Not Found (not retried); check the source's url"
+    )
+    assert httpx_mock.get_requests()[-1].headers["If-None-Match"] == '"v1"'

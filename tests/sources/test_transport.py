@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from scraper.errors import FetchError
 from scraper.sources.http.fetcher import Fetcher
 from scraper.sources.options import RemoteOptions, project_url, user_agent
 from scraper.sources.retry import RetryPolicy
+from tests.conftest import CliResult
 from tests.sources.conftest import URL, source
 
 
@@ -121,3 +123,79 @@ def test_a_real_read_timeout(options: RemoteOptions, raw_server: tuple[str, list
     )
     assert seen == ["/stall", "/stall"]
     assert time.perf_counter() - started < 2
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://xn--/", "Malformed A-label, no Punycode eligible content found"),
+        ("http://xn--ls8h.la/", "Codepoint U+1F4A9 at position 1 of '💩' not allowed"),
+    ],
+    ids=["empty-a-label", "emoji-a-label"],
+)
+def test_a_host_that_is_not_valid_idna_is_a_fetch_error(
+    fetcher: Fetcher, url: str, reason: str
+) -> None:
+    with pytest.raises(FetchError) as caught:
+        fetcher.fetch(source(url))
+    assert str(caught.value) == (
+        f"ios: {url}: the host name is not a valid internationalised domain name ({reason}); "
+        "fix the url's host name"
+    )
+    assert caught.value.exit_code == 3
+
+
+def test_a_redirect_to_a_host_that_is_not_valid_idna_is_refused(
+    fetcher: Fetcher, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(url=URL, status_code=302, headers={"Location": "http://xn--/"})
+    with pytest.raises(FetchError) as caught:
+        fetcher.fetch(source())
+    assert str(caught.value) == (
+        f"ios: {URL}: redirected to a host name that is not a valid internationalised domain "
+        "name (Malformed A-label, no Punycode eligible content found); refusing to follow"
+    )
+
+
+def test_an_idna_source_url_fails_the_refresh_with_exit_3(
+    run_cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    sources = tmp_path / "sources.toml"
+    sources.write_text('[[source]]\nid = "ios"\nurl = "http://xn--/"\nplatform = "ios"\n')
+    result = run_cli(
+        "build", "--remote", "--no-cache", "--sources", sources, "--out", tmp_path / "out"
+    )
+    assert result.exit_code == 3, result.stderr
+    assert "ios: http://xn--/: the host name is not a valid internationalised domain name" in (
+        result.stderr
+    )
+    assert "internal error" not in result.stderr
+
+
+def test_the_tls_context_is_made_on_the_first_https_connection_only() -> None:
+    import httpcore
+
+    from scraper.sources.http.transport import _Pool
+
+    pool = _Pool(httpx.Limits())
+    try:
+        plain = pool.create_connection(httpcore.Origin(b"http", b"example.test", 80))
+        assert pool._tls is None
+        pool.create_connection(httpcore.Origin(b"https", b"example.test", 443))
+        assert pool._tls is not None
+    finally:
+        plain.close()
+        pool.close()
+
+
+def test_connections_are_kept_alive_between_requests_to_a_host(
+    options: RemoteOptions, raw_keepalive: tuple[str, list[int]]
+) -> None:
+    base, connections = raw_keepalive
+    fetcher = Fetcher(replace(options, cache_dir=None), print)
+    try:
+        for _ in range(3):
+            fetcher.fetch(source(f"{base}/page"))
+    finally:
+        fetcher.close()
+    assert connections == [3]  # three requests, one connection

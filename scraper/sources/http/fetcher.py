@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
+import idna
 
 from scraper.errors import FetchError, SourceError
 from scraper.model import Source, Transfer
@@ -205,13 +206,23 @@ class Fetcher:
         chain = [url]
         for _ in range(MAX_REDIRECTS + 1):
             headers = self.cache.request_headers(entry, current)
-            with self._client.stream("GET", current, headers=headers) as response:
+            request = self._client.build_request("GET", current, headers=headers)
+            try:
+                response = self._client.send(request, stream=True)
+            except idna.IDNAError as exc:  # httpx prepares a redirect's request, even unfollowed
+                raise FetchError(
+                    f"{label}: redirected to a host name that is not a valid internationalised "
+                    f"domain name ({exc}); refusing to follow"
+                ) from exc
+            try:
                 watch.check()
                 if response.has_redirect_location:
                     current = redirect_target(label, url, chain, response)
                     chain.append(current)
                     continue
                 return self._read(source, url, label, response, entry, watch)
+            finally:
+                response.close()
         raise FetchError(
             f"{label}: more than {MAX_REDIRECTS} redirects (last to "
             f"{without_userinfo(current)}); update the source's url to where the page now lives"
