@@ -43,12 +43,12 @@ NO_CHANGE_TARGET = 1.2
 # Work a refresh whose pages all answered 304 should skip: (module file, function) in scraper/.
 # None of them calls another, so their times add up.
 SKIPPABLE = (
-    ("read.py", "render_markdown"),
-    ("parse.py", "parse_page"),
-    ("export.py", "render_json"),
-    ("export.py", "render_csv"),
-    ("export.py", "write_sqlite"),
-    ("publish.py", "publish"),
+    ("sources/local.py", "render_markdown"),
+    ("parse/page.py", "parse_page"),
+    ("publish/formats.py", "render_json"),
+    ("publish/formats.py", "render_csv"),
+    ("publish/formats.py", "write_sqlite"),
+    ("publish/release.py", "release"),
 )
 LABELS = {
     "full": "full refresh, 20 hosts (fresh cache and output)",

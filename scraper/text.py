@@ -36,8 +36,8 @@ def without_userinfo(url: str) -> str:
 
     try:
         parts = urlsplit(url)
-    except ValueError:
-        return url
+    except ValueError:  # unparsable (a stray "["): cut whatever sits before an "@" anyway
+        return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*:)?//[^/?#]*@", r"\1//", url)
     if "@" not in parts.netloc:
         return url
     return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))

@@ -27,7 +27,7 @@ IOS_URL = "https://docs.jiguang.cn/jmessage/client/im_errorcode_ios/"
 
 @pytest.fixture(autouse=True)
 def no_waits(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("scraper.sources.http.pause", lambda _seconds: None)
+    monkeypatch.setattr("scraper.sources.http.fetcher.pause", lambda _seconds: None)
 
 
 def _failing(exc: BaseException) -> Callable[..., None]:

@@ -31,7 +31,7 @@ Run = Callable[..., CliResult]
 
 @pytest.fixture(autouse=True)
 def no_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("scraper.sources.http.pause", lambda seconds: None)
+    monkeypatch.setattr("scraper.sources.http.fetcher.pause", lambda seconds: None)
 
 
 def serve(httpx_mock: HTTPXMock, *, not_modified: bool) -> None:

@@ -37,7 +37,7 @@ Run = Callable[..., CliResult]
 def delays(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Waits between attempts are recorded instead of slept."""
     recorded: list[float] = []
-    monkeypatch.setattr("scraper.sources.http.pause", recorded.append)
+    monkeypatch.setattr("scraper.sources.http.fetcher.pause", recorded.append)
     return recorded
 
 

@@ -70,3 +70,19 @@ def test_normalising_is_collapsing_every_whitespace_run_and_stripping(text: str)
 def test_every_character_python_calls_whitespace_is_normalised_as_a_regex_would() -> None:
     spaces = "".join(chr(code) for code in range(0x110000) if chr(code).isspace())
     assert normalise_text(f"a{spaces}b{spaces}") == _WHITESPACE_RUN.sub(" ", f"a{spaces}b").strip()
+
+
+@pytest.mark.parametrize(
+    ("url", "public"),
+    [
+        ("https://reader:s3cret@docs.example.test/a", "https://docs.example.test/a"),
+        ("http://reader:s3cret@[::1/a", "http://[::1/a"),
+    ],
+    ids=["parsable", "unparsable"],
+)
+def test_without_userinfo_cuts_credentials_even_from_an_unparsable_url(
+    url: str, public: str
+) -> None:
+    from scraper.text import without_userinfo
+
+    assert without_userinfo(url) == public

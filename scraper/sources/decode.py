@@ -25,6 +25,43 @@ _ASCII_INCOMPATIBLE = {"utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le"
 # GBK and GB2312 pages are decoded as GB18030, their superset, so rare characters survive.
 _SUPERSETS = {"gbk": "gb18030", "gb2312": "gb18030", "x-gbk": "gb18030", "ascii": "utf-8"}
 
+# The WHATWG Encoding Standard's encodings (https://encoding.spec.whatwg.org/#names-and-labels),
+# as Python names them: only these decode a page, as only these decode one in a browser. A
+# Python-only codec (unicode_escape, utf-7, punycode...) would turn a page's literal `\x1b` into
+# a real ESC. Its labels map to these through `codecs.lookup`, with the standard's own
+# exceptions below; ASCII is read as UTF-8 (above), its superset in practice.
+_WEB_ENCODINGS = frozenset(
+    {
+        "utf-8",
+        "utf-16-le",
+        "utf-16-be",
+        "gb18030",
+        "big5hkscs",
+        "euc_jp",
+        "iso2022_jp",
+        "cp932",
+        "cp949",
+        "cp866",
+        "koi8-r",
+        "koi8-u",
+        "mac-roman",
+        "mac-cyrillic",
+        "cp874",
+    }
+    | {f"iso8859-{n}" for n in (2, 3, 4, 5, 6, 7, 8, 10, 13, 14, 15, 16)}
+    | {f"cp{n}" for n in range(1250, 1259)}
+)
+_WEB_SUBSTITUTES = {  # Python's codec for a label -> the one the standard reads it with
+    "utf-16": "utf-16-le",  # UTF-16 without a BOM is little-endian
+    "iso8859-1": "cp1252",  # Latin-1 labels are windows-1252
+    "iso8859-9": "cp1254",
+    "iso8859-11": "cp874",
+    "tis-620": "cp874",
+    "big5": "big5hkscs",
+    "shift_jis": "cp932",
+    "euc_kr": "cp949",
+}
+
 
 def decode_page(data: bytes, where: str, declared: str | None = None) -> str:
     """Decode a page's bytes; `where` names the source in errors."""
@@ -33,11 +70,13 @@ def decode_page(data: bytes, where: str, declared: str | None = None) -> str:
         raise ReadError(
             f"{where}: looks gzip-compressed, not a text page; decompress it (gunzip) first"
         )
-    if b"\x00" in data[:8192] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise ReadError(f"{where}: looks like a binary file, not a text page")
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return _decode(data, encoding, where)
+            return _decode(data, encoding, where, by_bom=True)
+    if declared and _web_name(declared).startswith("utf-16"):
+        return _decode(data, declared, where)  # no BOM, but the header says so: NULs are text
+    if b"\x00" in data[:8192]:
+        raise ReadError(f"{where}: looks like a binary file, not a text page")
     if declared:
         return _decode(data, declared, where)
     meta = _META_CHARSET.search(data[:4096])
@@ -53,8 +92,9 @@ def decode_page(data: bytes, where: str, declared: str | None = None) -> str:
     return _decode_detected(data, where)
 
 
-def _decode(data: bytes, encoding: str, where: str) -> str:
-    name = _canonical(encoding)
+def _decode(data: bytes, encoding: str, where: str, *, by_bom: bool = False) -> str:
+    """`data` decoded as a browser reads `encoding`; a BOM names its exact Python codec."""
+    name = encoding if by_bom else _web_name(encoding)
     shown = repr(encoding[:40] + ("..." if len(encoding) > 40 else ""))
     try:
         codec = codecs.lookup(name)
@@ -64,6 +104,11 @@ def _decode(data: bytes, encoding: str, where: str) -> str:
         raise ReadError(
             f"{where}: the declared charset {shown} names no text encoding (it is a "
             "bytes-to-bytes codec); fix the page's charset"
+        )
+    if not by_bom and name not in _WEB_ENCODINGS and codec.name != "undefined":
+        raise ReadError(
+            f"{where}: the declared charset {shown} is not an encoding of the web (the WHATWG "
+            "Encoding Standard's list, which browsers use); fix the page's charset"
         )
     try:
         return data.decode(name)
@@ -96,6 +141,12 @@ def _canonical(encoding: str) -> str:
     except (LookupError, ValueError):
         return encoding
     return _SUPERSETS.get(name, name)
+
+
+def _web_name(encoding: str) -> str:
+    """The Python codec that decodes `encoding` as a browser would, or its Python name."""
+    name = _canonical(encoding)
+    return _WEB_SUBSTITUTES.get(name, name)
 
 
 def _decode_detected(data: bytes, where: str) -> str:

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import signal
+import stat
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Literal
+from typing import Any, Literal
 
 from scraper.errors import ReadError
 from scraper.model import Source, Transfer
-from scraper.sources.decode import check_size, decode_page
+from scraper.sources.decode import MAX_PAGE_BYTES, check_size, decode_page
 from scraper.text import normalise_text, shortened
 
 PageKind = Literal["markdown", "html"]
@@ -55,8 +57,7 @@ def read_local(source: Source) -> Page:
         )
     path = source.path
     try:
-        check_size(path.stat().st_size, f"{source.id} ({display_path(path)})")
-        data = path.read_bytes()
+        data = _read_regular(path, source.id)
     except FileNotFoundError as exc:
         raise ReadError(f"{source.id}: file not found: {path}") from exc
     except OSError as exc:
@@ -71,6 +72,27 @@ def read_local(source: Source) -> Page:
         )
         return Page(source, shown, data, "markdown", notes=(note,))
     return Page(source, shown, data, kind)
+
+
+def _read_regular(path: Path, source_id: str) -> bytes:
+    """The bytes of a regular file that reads to the end its size says, without blocking:
+    a device, a FIFO or a file of /proc (which says 0 bytes, then streams) is refused."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(descriptor, "rb") as stream:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            raise ReadError(
+                f"{source_id}: {path} is not a regular file (a folder, a device or a pipe); "
+                "give the path of a saved page"
+            )
+        check_size(status.st_size, f"{source_id} ({display_path(path)})")
+        data = stream.read(status.st_size + 1)
+    if len(data) != status.st_size:
+        raise ReadError(
+            f"{source_id}: {path} does not read as the {status.st_size:,}-byte file it says it is "
+            "(a file of /proc or /sys, or one being written); give the path of a saved page"
+        )
+    return data
 
 
 def kind_for_path(path: Path, data: bytes) -> PageKind:
@@ -141,14 +163,25 @@ def render_markdown(text: str, *, where: str = "page", seconds: float | None = N
     from markdown.extensions.tables import TableExtension
     from markdown.extensions.toc import TocExtension
 
+    text = without_front_matter(text)
+    check_table_cells(text, where)
     budget = seconds if seconds is not None else MARKDOWN_SECONDS * (1 + len(text) / 2**20)
     try:
         with _time_limit(budget):
-            return markdown.markdown(
-                separate_pipe_tables(text),
-                extensions=[TableExtension(), TocExtension()],
-                output_format="html",
+            renderer = markdown.Markdown(
+                extensions=[TableExtension(), TocExtension()], output_format="html"
             )
+            # After the inline patterns and the table of contents (which copy text: a link
+            # reference into every use, the headings into every [TOC]), before anything is
+            # serialised or unescaped (which would make the copies for real).
+            renderer.treeprocessors.register(_size_check(renderer), "size_check", 1)
+            return renderer.convert(separate_pipe_tables(text))
+    except _TooBig as exc:
+        raise ReadError(
+            f"{where}: the Markdown renders to more than {MAX_RENDERED_CHARS // 2**20} MiB of "
+            "HTML (text repeated many times over, such as a long link reference used thousands "
+            "of times); check that this is the right file"
+        ) from exc
     except RecursionError as exc:
         raise ReadError(
             f"{where}: the Markdown is nested too deeply to render (lists or quotes thousands of "
@@ -160,6 +193,71 @@ def render_markdown(text: str, *, where: str = "page", seconds: float | None = N
             "stopped; the page holds constructs the renderer handles slowly (thousands of "
             "nested brackets or unclosed tags): check that this is the right file"
         ) from exc
+
+
+# As much HTML as a page may hold (the parser refuses more): rendering stops past it.
+MAX_RENDERED_CHARS = MAX_PAGE_BYTES
+# The parser's limit on table rows and cells (`parse.page.MAX_TABLE_CELLS`), applied here to a
+# Markdown table's pipes before it is rendered, as fast as the parser refuses the same HTML.
+MAX_TABLE_CELLS = 600_000
+
+
+def check_table_cells(text: str, where: str) -> None:
+    """Refuse Markdown with more table rows and cells (about one per "|") than are parsed."""
+    cells = text.count("|")
+    if cells > MAX_TABLE_CELLS:
+        raise ReadError(
+            f"{where}: the page has about {cells:,} table rows and cells, more than the "
+            f"{MAX_TABLE_CELLS:,} the parser reads (an error-code page has a few hundred); "
+            "check that this is the right page"
+        )
+
+
+_FRONT_MATTER_KEY = re.compile(r"[A-Za-z_][\w-]*:(?:[ \t].*)?")
+_FRONT_MATTER_MORE = re.compile(r"(?:[ \t]+\S.*|- .*|#.*)?")  # a continuation, a list item
+_FRONT_MATTER_END = re.compile(r"(?:---|\.\.\.)[ \t]*")
+
+
+def without_front_matter(text: str) -> str:
+    """`text` without YAML front matter at its top: between `---` lines, or `key: value`
+    lines closed by `---` with the opening one missing (else a setext heading)."""
+    lines = text.removeprefix("\ufeff").split("\n", 200)
+    start = 1 if lines[0].rstrip() == "---" else 0
+    if start == len(lines) or not _FRONT_MATTER_KEY.fullmatch(lines[start].rstrip("\r")):
+        return text
+    for index in range(start + 1, min(len(lines), 200)):
+        line = lines[index].rstrip("\r")
+        if _FRONT_MATTER_END.fullmatch(line):
+            return "\n".join(lines[index + 1 :])
+        if not (_FRONT_MATTER_KEY.fullmatch(line) or _FRONT_MATTER_MORE.fullmatch(line)):
+            return text
+    return text
+
+
+class _TooBig(Exception):
+    """Raised inside the renderer when its tree would serialise to more than allowed."""
+
+
+def _size_check(renderer: Any) -> Any:
+    """A tree processor that refuses a tree past `MAX_RENDERED_CHARS` (markdown imported here)."""
+    from markdown.treeprocessors import Treeprocessor
+
+    class SizeCheck(Treeprocessor):
+        """Counts what the tree will serialise to (escapes included), stopping past the limit."""
+
+        def run(self, root: Any) -> None:
+            total = 0
+            for element in root.iter():
+                total += 2 * len(element.tag) + 5
+                for part in (element.text, element.tail):
+                    if part:
+                        total += len(part) + 4 * part.count("&") + 3 * part.count("<")
+                for key, value in element.attrib.items():
+                    total += len(key) + len(value) + 4 + 5 * value.count("&") + 5 * value.count('"')
+                if total > MAX_RENDERED_CHARS:
+                    raise _TooBig
+
+    return SizeCheck(renderer)
 
 
 def separate_pipe_tables(text: str) -> str:

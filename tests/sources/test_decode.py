@@ -94,3 +94,26 @@ def test_a_pipe_table_right_after_a_line_of_text_is_still_a_table() -> None:
     text = "Codes:\n| Code | Msg |\n|---|---|\n| 1 | a |\n"
     assert separate_pipe_tables(text) == "Codes:\n\n| Code | Msg |\n|---|---|\n| 1 | a |"
     assert "<td>1</td>" in render_markdown(text)
+
+
+@pytest.mark.parametrize("charset", ["unicode_escape", "raw_unicode_escape", "utf-7", "utf-32"])
+def test_a_python_only_codec_is_refused_so_escapes_stay_text(charset: str) -> None:
+    with pytest.raises(ReadError) as caught:
+        decode_page(b"<td>\\x1b[31m</td>", "ios", charset)
+    assert str(caught.value) == (
+        f"ios: the declared charset '{charset}' is not an encoding of the web (the WHATWG "
+        "Encoding Standard's list, which browsers use); fix the page's charset"
+    )
+
+
+@pytest.mark.parametrize(
+    ("declared", "encoded"),
+    [("utf-16", "utf-16-le"), ("UTF-16LE", "utf-16-le"), ("utf-16be", "utf-16-be")],
+    ids=["utf-16", "utf-16le", "utf-16be"],
+)
+def test_utf16_declared_in_the_header_decodes_without_a_bom(declared: str, encoded: str) -> None:
+    assert decode_page(PAGE.encode(encoded), "ios", declared) == PAGE
+
+
+def test_latin1_labels_decode_as_windows_1252_as_browsers_do() -> None:
+    assert decode_page(b"<td>\x80 \xe9</td>", "ios", "iso-8859-1") == "<td>€ é</td>"
