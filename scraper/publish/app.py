@@ -24,7 +24,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 
-from scraper.model import FIELDS, PLATFORMS, SDKS, Record
+from scraper.model import FIELDS, KEY_FIELDS, Field, Record
 
 ANDROID_EN = "app/android/values/strings.xml"
 ANDROID_ZH = "app/android/values-zh-rCN/strings.xml"
@@ -161,11 +161,25 @@ _TS_KINDS = {"string": "string", "integer": "number"}
 def render_typescript(records: Iterable[Record], version: str) -> bytes:
     """`errorcodes.ts`: the record type derived from the model, the records, and `lookup()`.
 
-    Codes are plain numbers: exact up to 2**53, far beyond any code the pages use.
+    Each field with declared values gets a string-literal type named after it (`platform`:
+    `Platform`), and `lookup()` takes the code, then each other key field of that kind as an
+    optional filter. Codes are plain numbers: exact up to 2**53, far beyond any code the pages
+    use. The module has no imports, so it compiles as an ES module and as CommonJS alike.
     """
     fields = "".join(
-        f"  /** {_doc(field.description)} */\n  readonly {field.name}: {_ts_type(field.name)};\n"
+        f"  /** {_doc(field.description)} */\n  readonly {field.name}: {_ts_type(field)};\n"
         for field in FIELDS
+    )
+    aliases = "".join(
+        f"export type {_alias(field)} = {_union(field.enum)};\n" for field in FIELDS if field.enum
+    )
+    filters = [
+        field for name in KEY_FIELDS for field in FIELDS if field.name == name and field.enum
+    ]
+    parameters = "".join(f", {field.name}?: {_alias(field)}" for field in filters)
+    conditions = "".join(
+        f" &&\n      ({field.name} === undefined || entry.{field.name} === {field.name})"
+        for field in filters
     )
     rows = "".join(
         "  {"
@@ -177,8 +191,7 @@ def render_typescript(records: Iterable[Record], version: str) -> bytes:
         f"// {_GENERATED}\n"
         "// The texts are quoted from JiGuang's documentation pages and remain JiGuang's.\n"
         "\n"
-        f"export type Platform = {_union(PLATFORMS)};\n"
-        f"export type Sdk = {_union(SDKS)};\n"
+        f"{aliases}"
         "\n"
         "/** One error code as one documentation page states it. */\n"
         f"export interface ErrorCode {{\n{fields}}}\n"
@@ -190,25 +203,23 @@ def render_typescript(records: Iterable[Record], version: str) -> bytes:
         f"export const errorCodes: readonly ErrorCode[] = [\n{rows}];\n"
         "\n"
         "/** Every entry with this code, optionally of one platform and sdk; [] when none. */\n"
-        "export function lookup(code: number, platform?: Platform, sdk?: Sdk): ErrorCode[] {\n"
+        f"export function lookup(code: number{parameters}): ErrorCode[] {{\n"
         "  return errorCodes.filter(\n"
-        "    (entry) =>\n"
-        "      entry.code === code &&\n"
-        "      (platform === undefined || entry.platform === platform) &&\n"
-        "      (sdk === undefined || entry.sdk === sdk),\n"
+        f"    (entry) =>\n      entry.code === code{conditions},\n"
         "  );\n"
         "}\n"
     )
     return source.encode("utf-8")
 
 
-def _ts_type(name: str) -> str:
-    field = next(item for item in FIELDS if item.name == name)
-    if name == "platform":
-        return "Platform"
-    if name == "sdk":
-        return "Sdk"
-    return _union(field.enum) if field.enum else _TS_KINDS[field.kind]
+def _ts_type(field: Field) -> str:
+    return _alias(field) if field.enum else _TS_KINDS[field.kind]
+
+
+def _alias(field: Field) -> str:
+    """The type of a field's declared values: `platform` -> `Platform`, `http_status` ->
+    `HttpStatus`."""
+    return "".join(part.capitalize() for part in field.name.split("_"))
 
 
 def _union(names: Iterable[str]) -> str:
