@@ -61,8 +61,12 @@ def source(url: str = URL, source_id: str = "ios") -> Source:
     return Source(source_id, url, None, "ios")
 
 
-def test_user_agent_names_the_tool_its_version_and_the_project_url() -> None:
+def test_user_agent_names_the_tool_its_version_and_the_project_url(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import tomllib
+
+    monkeypatch.delenv("GITHUB_REPOSITORY", raising=False)  # set in a GitHub Actions run
 
     pyproject = tomllib.loads(
         (Path(__file__).resolve().parents[2] / "pyproject.toml").read_text(encoding="utf-8")
