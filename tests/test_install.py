@@ -160,3 +160,15 @@ def test_the_wheel_ships_every_module_and_each_imports(venv: Path, elsewhere: Pa
     )
     done = _run(venv / "bin" / "python", "-c", script, cwd=elsewhere)
     assert done.stdout.split() == checkout
+
+
+def test_the_wheel_ships_the_lookup_pages_style_and_script(venv: Path, elsewhere: Path) -> None:
+    script = (
+        "from importlib.resources import files\n"
+        "import scraper.publish.page as page\n"
+        "assets = files(page.__name__.rpartition('.')[0]) / 'assets'\n"
+        "print(sorted(item.name for item in assets.iterdir()))\n"
+        "print(page.render_page([], [], version='v', updated=None).count(b'<script'))\n"
+    )
+    done = _run(venv / "bin" / "python", "-c", script, cwd=elsewhere)
+    assert done.stdout == "['lookup.css', 'lookup.js']\n2\n"

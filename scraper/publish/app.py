@@ -24,7 +24,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 
-from scraper.model import FIELDS, PLATFORMS, Record
+from scraper.model import FIELDS, Field, Record
 
 ANDROID_EN = "app/android/values/strings.xml"
 ANDROID_ZH = "app/android/values-zh-rCN/strings.xml"
@@ -182,20 +182,37 @@ def render_strings(records: Iterable[Record], text: Callable[[Record], str]) -> 
 # --- TypeScript ------------------------------------------------------------------------------
 
 _TS_KINDS = {"string": "string", "integer": "number", "object": "Readonly<Record<string, string>>"}
+# Fields whose type is the union of the values the dataset holds: the schema allows any name
+# (another vendor's product), but a consumer of this dataset gets exactly these.
+_HELD_VALUES = ("product", "sdk")
+# The filters `lookup()` takes after the code, in this order.
+_FILTERS = ("product", "platform", "sdk")
 
 
 def render_typescript(records: Iterable[Record], version: str) -> bytes:
     """`errorcodes.ts`: the record type derived from the model, the records, and `lookup()`.
 
-    Codes are plain numbers: exact up to 2**53, far beyond any code the pages use. `Product`
-    and `Sdk` are the names this dataset holds (a sources file may add another vendor's).
+    Each field with declared values gets a string-literal type named after it (`platform`:
+    `Platform`), and so does each of `_HELD_VALUES`, with the values this dataset holds;
+    `lookup()` takes the code (a number, or the code as the page writes it), then each of
+    `_FILTERS` as an optional filter. Codes are plain numbers: exact up to 2**53, far beyond
+    any code the pages use. The module has no imports, so it compiles as an ES module and as
+    CommonJS alike.
     """
     records = list(records)
-    products = sorted({record.product for record in records})
-    sdks = sorted({record.sdk for record in records})
+    typed = {field.name: field.enum for field in FIELDS if field.enum}
+    typed |= {name: sorted({getattr(r, name) for r in records}) for name in _HELD_VALUES}
     fields = "".join(
-        f"  /** {_doc(field.description)} */\n  readonly {field.name}: {_ts_type(field.name)};\n"
+        f"  /** {_doc(field.description)} */\n  readonly {field.name}: {_ts_type(field)};\n"
         for field in FIELDS
+    )
+    aliases = "".join(
+        f"export type {_alias(name)} = {_union(values) or 'string'};\n"
+        for name, values in typed.items()
+    )
+    parameters = "".join(f",\n  {name}?: {_alias(name)}" for name in _FILTERS)
+    conditions = "".join(
+        f" &&\n      ({name} === undefined || entry.{name} === {name})" for name in _FILTERS
     )
     rows = "".join(
         "  {"
@@ -207,9 +224,7 @@ def render_typescript(records: Iterable[Record], version: str) -> bytes:
         f"// {_GENERATED}\n"
         "// The texts are quoted from JiGuang's documentation pages and remain JiGuang's.\n"
         "\n"
-        f"export type Product = {_union(products) or 'string'};\n"
-        f"export type Platform = {_union(PLATFORMS)};\n"
-        f"export type Sdk = {_union(sdks) or 'string'};\n"
+        f"{aliases}"
         "\n"
         "/** One error code as one documentation page states it. */\n"
         f"export interface ErrorCode {{\n{fields}}}\n"
@@ -221,30 +236,27 @@ def render_typescript(records: Iterable[Record], version: str) -> bytes:
         f"export const errorCodes: readonly ErrorCode[] = [\n{rows}];\n"
         "\n"
         "/** Every entry with this code (a number, or the code as the page writes it),\n"
-        " * optionally of one platform and sdk; [] when none. */\n"
-        "export function lookup(\n"
-        "  code: number | string,\n"
-        "  platform?: Platform,\n"
-        "  sdk?: Sdk,\n"
-        "): ErrorCode[] {\n"
+        " * optionally of one product, platform and sdk; [] when none. */\n"
+        f"export function lookup(\n  code: number | string{parameters},\n): ErrorCode[] {{\n"
         "  return errorCodes.filter(\n"
         "    (entry) =>\n"
-        '      (typeof code === "number" ? entry.code === code : entry.code_text === code) &&\n'
-        "      (platform === undefined || entry.platform === platform) &&\n"
-        "      (sdk === undefined || entry.sdk === sdk),\n"
+        '      (typeof code === "number" ? entry.code === code : entry.code_text === code)'
+        f"{conditions},\n"
         "  );\n"
         "}\n"
     )
     return source.encode("utf-8")
 
 
-def _ts_type(name: str) -> str:
-    field = next(item for item in FIELDS if item.name == name)
-    named = {"product": "Product", "platform": "Platform", "sdk": "Sdk"}
-    if name in named:
-        return named[name]
-    kind = _union(field.enum) if field.enum else _TS_KINDS[field.kind]
+def _ts_type(field: Field) -> str:
+    typed = field.enum or field.name in _HELD_VALUES
+    kind = _alias(field.name) if typed else _TS_KINDS[field.kind]
     return f"{kind} | null" if field.nullable else kind
+
+
+def _alias(name: str) -> str:
+    """The type of a field's values: `platform` -> `Platform`, `http_status` -> `HttpStatus`."""
+    return "".join(part.capitalize() for part in name.split("_"))
 
 
 def _union(names: Iterable[str]) -> str:

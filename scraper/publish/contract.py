@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
-from scraper.about import PROJECT_URL
+from scraper.about import PROJECT_URL, RAW_URL, RELEASE_TAG
 from scraper.model import (
     CSV_NAME,
     DATAPACKAGE_NAME,
@@ -25,10 +25,7 @@ from scraper.model import (
 )
 from scraper.publish.formats import dump_json
 
-SCHEMA_ID = (
-    "https://raw.githubusercontent.com/jmessage-errorcodes/jmessage-errorcodes/main/output/"
-    + SCHEMA_NAME
-)
+SCHEMA_ID = f"{RAW_URL}/{RELEASE_TAG}/output/{SCHEMA_NAME}"  # a release's schema, not main's
 _DATAPACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 # The texts are JiGuang's: this project cannot license them, so the data package names where
 # they come from instead of a license (the tool's own code is MIT, see LICENSE).

@@ -2,12 +2,19 @@
 
 Without JavaScript the page is a plain table of every record. With it, a search box filters
 the rows as one types (a code or the first digits of one, or any part of a message or a
-description, so two-character Chinese words match), beside a platform and an sdk filter, and
-`index.html#871302` shows that code's entries highlighted. The CSS and the script are inline
-and a Content-Security-Policy allows nothing else: the page never asks any host for anything.
+description, so two-character Chinese words match, and a declared variant spelling finds the
+others), beside a filter for each of `FILTER_FIELDS`; `index.html#871302` shows that code's
+entries highlighted; the search is kept in the address (`#q=登录&platform=ios`); an empty
+result says what would find it, as the lookup command does. The CSS and the script
+(`assets/lookup.css`, `assets/lookup.js`) are inline and a Content-Security-Policy allows
+nothing else: the page never asks any host for anything.
 
-Every page-derived text goes through `html.escape`, and the records the script filters are
-embedded as JSON in a `<script type="application/json">` block with `<`, `>` and `&` written as
+The columns, the row order, the filters and the fields the search reads are declared below
+once, by the model's field names, and handed to the script as data: a new column or a new
+filter is one line here.
+
+Every page-derived text goes through `html.escape`, and the data the script reads is embedded
+as JSON in a `<script type="application/json">` block with `<`, `>` and `&` written as
 `\\u003c`, `\\u003e` and `\\u0026`, so no cell can close the block or start markup. The same
 records, sources and date always give the same bytes.
 """
@@ -15,31 +22,86 @@ records, sources and date always give the same bytes.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
+from importlib.resources import files
 from itertools import groupby
 
+from scraper.consume.lookup import OPT_IN_SOURCES
 from scraper.model import (
     CSV_NAME,
     DATAPACKAGE_NAME,
+    FIELDS,
     JSON_NAME,
+    KEY_FIELDS,
     MANIFEST_NAME,
-    PLATFORMS,
     SQLITE_NAME,
     Record,
 )
+from scraper.variants import VARIANT_GROUPS
 
 PAGE_NAME = "index.html"
-TITLE = "JMessage SDK error codes"
+TITLE = "JiGuang error codes"
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _SCRIPT_JSON_ESCAPES = str.maketrans(
     {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column of the table: the record field it shows, its header, and the label of its
+    cells on a narrow screen (where each entry is a block of labelled lines) if shorter."""
+
+    field: str
+    header: str
+    label: str = ""
+
+    @property
+    def cell_label(self) -> str:
+        return self.label or self.header
+
+
+# The table, left to right; `section` shows as a link to the record's url.
+COLUMNS: tuple[Column, ...] = (
+    Column("code", "Code"),
+    Column("product", "Product"),
+    Column("platform", "Platform"),
+    Column("sdk", "SDK"),
+    Column("message", "Message"),
+    Column("description", "说明 / Description", "说明"),
+    Column("detail", "Details"),
+    Column("section", "Documentation"),
+)
+# A filter per field: a <select> of the values the model declares, labelled with the field's
+# column header, its first choice (this text) showing every value. The address names it by
+# the field's name (`#platform=ios`).
+FILTERS: dict[str, str] = {
+    "product": "All products",
+    "platform": "All platforms",
+    "sdk": "All SDKs",
+}
+# The fields the search box reads, besides the code (which matches by its first digits).
+# Datasette's `search` query reads the same ones.
+SEARCHED_FIELDS: tuple[str, ...] = ("name", "message", "description", "detail", "advice")
+# Rows by code, then by the rest of the key, so that a code's entries sit together.
+ROW_ORDER: tuple[str, ...] = ("code", *KEY_FIELDS)
+# Shown in the Details column, each as a labelled line when the record has it.
+DETAIL_FIELDS: tuple[tuple[str, str], ...] = (
+    ("name", "Name"),
+    ("detail", "详细解释 / Detail"),
+    ("advice", "操作建议 / Advice"),
+    ("http_status", "HTTP status"),
+)
+# What the script reads of each record, in this order, after its row's id.
+SCRIPT_FIELDS: tuple[str, ...] = tuple(dict.fromkeys((*ROW_ORDER, *FILTERS, *SEARCHED_FIELDS)))
+_ASSETS = files("scraper.publish") / "assets"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,12 +140,11 @@ def render_page(
     updated: datetime | None,
 ) -> bytes:
     """The lookup page of these records, built from `sources`, data last changed `updated`."""
-    ordered = sorted(records, key=lambda r: (r.code is None, r.code or 0, r.code_text, r.order))
-    platforms = [name for name in PLATFORMS if any(r.platform == name for r in records)]
-    sdks = sorted({record.sdk for record in records})
+    ordered = sorted(records, key=_row_order)
+    style, script = _asset("lookup.css"), _asset("lookup.js")
     csp = (
         "default-src 'none'; "
-        f"style-src '{_csp_hash(_STYLE)}'; script-src '{_csp_hash(_SCRIPT)}'; "
+        f"style-src '{_csp_hash(style)}'; script-src '{_csp_hash(script)}'; "
         "img-src 'none'; form-action 'none'; base-uri 'none'"
     )
     parts = [
@@ -92,18 +153,20 @@ def render_page(
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
         f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n',
         '<meta name="referrer" content="no-referrer">\n',
-        f"<title>{TITLE}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n",
+        f"<title>{TITLE}</title>\n<style>{style}</style>\n</head>\n<body>\n",
         _header(records, sources, version, updated),
         "<main>\n",
-        _filters(platforms, sdks),
+        _filters(records),
         f'<p id="count" role="status" aria-live="polite">{_count(len(records))}</p>\n',
+        # Why nothing matches and what would, when nothing does (filled in by the script).
+        '<p id="hint" role="status" aria-live="polite" hidden></p>\n',
         _table(ordered),
         "</main>\n",
         _footer(sources, version, updated),
-        '<script type="application/json" id="records">',
-        _script_json([_script_row(record) for record in ordered]),
+        '<script type="application/json" id="page-data">',
+        _script_json(_script_data(ordered)),
         "</script>\n",
-        f"<script>{_SCRIPT}</script>\n</body>\n</html>\n",
+        f"<script>{script}</script>\n</body>\n</html>\n",
     ]
     return "".join(parts).encode("utf-8")
 
@@ -117,8 +180,9 @@ def _header(
     pages = "page" if len(sources) == 1 else "pages"
     return (
         f"<header>\n<h1>{TITLE}</h1>\n"
-        f"<p>The {_count(len(records))} of the JMessage (JiGuang IM) SDKs' error-code "
-        f"documentation, built from {len(sources)} documentation {pages}; "
+        f"<p>The {_count(len(records))} of JiGuang's error-code documentation (JMessage, "
+        "JPush, JSMS, JShare, JVerification, JAnalytics, JIoT), built from "
+        f"{len(sources)} documentation {pages}; "
         f"{_when(updated)}. Dataset version <code>{escape(version)}</code>.</p>\n</header>\n"
     )
 
@@ -133,12 +197,13 @@ def _when(updated: datetime | None) -> str:
     )
 
 
-def _filters(platforms: Sequence[str], sdks: Sequence[str]) -> str:
-    def options(names: Sequence[str], every: str) -> str:
-        return f'<option value="">{every}</option>' + "".join(
-            f'<option value="{escape(name)}">{escape(name)}</option>' for name in names
-        )
-
+def _filters(records: Sequence[Record]) -> str:
+    selects = "".join(
+        f'<div class="field"><label for="{name}">{escape(_column(name).header)}</label>\n'
+        f'<select id="{name}" aria-controls="codes">{_options(name, every, records)}'
+        "</select></div>\n"
+        for name, every in FILTERS.items()
+    )
     return (
         # Hidden until the script runs: without it, the controls would do nothing.
         '<form id="filters" role="search" hidden>\n'
@@ -146,21 +211,33 @@ def _filters(platforms: Sequence[str], sdks: Sequence[str]) -> str:
         '<input id="query" type="search" autocomplete="off" spellcheck="false" '
         'aria-describedby="query-hint" aria-controls="codes">\n'
         '<small id="query-hint">A code or its first digits (8713), or any part of a message '
-        "or description (登录, login)</small></div>\n"
-        '<div class="field"><label for="platform">Platform</label>\n'
-        f'<select id="platform" aria-controls="codes">{options(platforms, "All platforms")}'
-        "</select></div>\n"
-        '<div class="field"><label for="sdk">SDK</label>\n'
-        f'<select id="sdk" aria-controls="codes">{options(sdks, "All SDKs")}</select></div>\n'
-        "</form>\n"
+        f"or description (登录, login)</small></div>\n{selects}</form>\n"
     )
 
 
-_COLUMNS = ("Code", "Platform", "SDK", "Message", "说明 / Description", "Documentation")
+def _row_order(record: Record) -> tuple[object, ...]:
+    """`ROW_ORDER`, with the codes that are words after the numbers."""
+    number = record.code if record.code is not None else 0
+    return (record.code is None, number, *(getattr(record, name) for name in ROW_ORDER[1:]))
+
+
+def _options(name: str, every: str, records: Sequence[Record]) -> str:
+    """The choice of every value, then the values the records have, in the model's order (or
+    sorted, for a field such as the product whose values the model does not close)."""
+    present = {str(getattr(record, name)) for record in records}
+    declared = next(item.enum for item in FIELDS if item.name == name)
+    values = [value for value in declared if value in present] + sorted(present - set(declared))
+    return f'<option value="">{escape(every)}</option>' + "".join(
+        f'<option value="{escape(value)}">{escape(value)}</option>' for value in values
+    )
+
+
+def _column(name: str) -> Column:
+    return next(column for column in COLUMNS if column.field == name)
 
 
 def _table(ordered: Sequence[Record]) -> str:
-    head = "".join(f'<th scope="col">{escape(name)}</th>' for name in _COLUMNS)
+    head = "".join(f'<th scope="col">{escape(column.header)}</th>' for column in COLUMNS)
     bodies = [
         # One tbody per code, with the code as its id: `#871302` reaches every entry of it.
         f'<tbody id="{escape(code)}">\n' + "".join(_row(record) for record in group) + "</tbody>\n"
@@ -174,20 +251,52 @@ def _table(ordered: Sequence[Record]) -> str:
 
 
 def _row(record: Record) -> str:
-    anchor = escape(row_id(record))
-    description_lang = ' lang="zh"' if _CJK.search(record.description) else ""
-    message_lang = ' lang="zh"' if _CJK.search(record.message) else ""
-    return (
-        f'<tr id="{anchor}" data-code="{escape(record.code_text)}">'
-        f'<td data-label="Code"><a href="#{anchor}" title="Link to this entry">'
-        f"{escape(record.code_text)}</a></td>"
-        f'<td data-label="Platform">{escape(record.platform)}</td>'
-        f'<td data-label="SDK">{escape(record.sdk)}</td>'
-        f'<td data-label="Message"{message_lang}>{escape(record.message)}</td>'
-        f'<td data-label="说明"{description_lang}>{escape(record.description)}</td>'
-        f'<td data-label="Documentation">{_doc_link(record)}</td>'
-        "</tr>\n"
+    cells = "".join(
+        f'<td data-label="{escape(column.cell_label)}"{_lang(record, column.field)}>'
+        f"{_CELLS.get(column.field, _text_cell)(record, column.field)}</td>"
+        for column in COLUMNS
     )
+    return f'<tr id="{escape(row_id(record))}" data-code="{escape(record.code_text)}">{cells}</tr>\n'
+
+
+def _lang(record: Record, name: str) -> str:
+    value = getattr(record, name)
+    return ' lang="zh"' if isinstance(value, str) and _CJK.search(value) else ""
+
+
+def _text_cell(record: Record, name: str) -> str:
+    return escape(str(getattr(record, name)))
+
+
+def _code_cell(record: Record, _name: str) -> str:
+    anchor = escape(row_id(record))
+    return f'<a href="#{anchor}" title="Link to this entry">{escape(record.code_text)}</a>'
+
+
+def _details_cell(record: Record, _name: str) -> str:
+    """The texts beyond message and description, each on a labelled line; then `extra`."""
+    lines = [
+        (label, str(value))
+        for name, label in DETAIL_FIELDS
+        if (value := getattr(record, name)) not in ("", None)
+    ]
+    lines += list(record.extra.items())
+    return "".join(
+        f'<span class="detail"><b>{escape(label)}:</b> {escape(text)}</span>'
+        for label, text in lines
+    )
+
+
+def _section_cell(record: Record, _name: str) -> str:
+    return _doc_link(record)
+
+
+# Cells that are more than their field's text.
+_CELLS: dict[str, Callable[[Record, str], str]] = {
+    "code": _code_cell,
+    "detail": _details_cell,
+    "section": _section_cell,
+}
 
 
 def _doc_link(record: Record) -> str:
@@ -230,16 +339,37 @@ def _count(total: int) -> str:
     return f"{total} {'entry' if total == 1 else 'entries'}"
 
 
-def _script_row(record: Record) -> list[str]:
-    # The code as text: JavaScript numbers cannot hold every 64-bit code exactly.
-    return [
-        row_id(record),
-        record.code_text,
-        record.platform,
-        record.sdk,
-        record.message,
-        record.description,
-    ]
+def _script_data(ordered: Sequence[Record]) -> dict[str, object]:
+    """What the script reads: the records, as arrays of `fields`, and its rules, as data."""
+    return {
+        "fields": ["id", *SCRIPT_FIELDS],
+        "filters": list(FILTERS),
+        "searched": list(SEARCHED_FIELDS),
+        "variants": [list(group) for group in VARIANT_GROUPS],
+        "optIn": [
+            {
+                "id": source.id,
+                "platform": source.platform,
+                "first": source.codes.start,
+                "last": source.codes.stop - 1,
+                "pattern": source.pattern,
+            }
+            for source in OPT_IN_SOURCES
+        ],
+        # Every value as text: JavaScript numbers cannot hold every 64-bit code exactly.
+        "records": [
+            [row_id(record), *(_script_value(record, name) for name in SCRIPT_FIELDS)]
+            for record in ordered
+        ],
+    }
+
+
+def _script_value(record: Record, name: str) -> str:
+    """A field as the script reads it: the code as the page writes it, any other as text."""
+    if name == "code":
+        return record.code_text
+    value = getattr(record, name)
+    return "" if value is None else str(value)
 
 
 def _script_json(value: object) -> str:
@@ -253,113 +383,7 @@ def _csp_hash(text: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
 
 
-_STYLE = """
-:root { color-scheme: light dark; --line: #c8c8c8; --hit: #fff0a8; --muted: #555; }
-@media (prefers-color-scheme: dark) { :root { --line: #555; --hit: #5c4b00; --muted: #aaa; } }
-[hidden] { display: none !important; }
-body { font: 16px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "PingFang SC",
-  "Microsoft YaHei", sans-serif; margin: 0 auto; max-width: 72rem; padding: 1rem; }
-h1 { font-size: 1.6rem; margin: 0 0 .5rem; }
-h2 { font-size: 1.15rem; margin: 1.5rem 0 .5rem; }
-code { font-size: .9em; overflow-wrap: anywhere; }
-form { display: flex; flex-wrap: wrap; gap: .75rem 1rem; align-items: flex-start; margin: 1rem 0; }
-.field { display: flex; flex-direction: column; gap: .2rem; }
-.grow { flex: 1 1 18rem; }
-label { font-weight: 600; }
-input, select { font: inherit; padding: .4rem .5rem; border: 1px solid var(--line);
-  border-radius: .3rem; min-height: 2.5rem; box-sizing: border-box; }
-small { color: var(--muted); }
-:focus-visible { outline: 3px solid #1a73e8; outline-offset: 2px; }
-#count { font-weight: 600; }
-table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; vertical-align: top; padding: .4rem .5rem;
-  border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
-th { position: sticky; top: 0; background: Canvas; }
-td:first-child { white-space: nowrap; font-variant-numeric: tabular-nums; }
-tr.hit > td, tr:target > td, tbody:target > tr > td { background: var(--hit); }
-.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden;
-  clip-path: inset(50%); white-space: nowrap; }
-footer { margin-top: 2rem; border-top: 1px solid var(--line); overflow-wrap: anywhere; }
-footer ul { padding-left: 1.2rem; }
-.downloads { display: flex; flex-wrap: wrap; gap: .5rem 1.5rem; list-style: none; padding: 0; }
-@media (max-width: 40rem) {
-  body { padding: .75rem; }
-  thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
-  table, tbody, tr, td { display: block; }
-  tr { border-bottom: 1px solid var(--line); padding: .4rem 0; }
-  td { border: 0; padding: .1rem 0; }
-  td::before { content: attr(data-label) ": "; font-weight: 600; }
-}
-"""
-
-_SCRIPT = """
-"use strict";
-(() => {
-  const records = JSON.parse(document.getElementById("records").textContent);
-  const form = document.getElementById("filters");
-  const query = document.getElementById("query");
-  const platform = document.getElementById("platform");
-  const sdk = document.getElementById("sdk");
-  const count = document.getElementById("count");
-  const fold = (text) => text.normalize("NFKC").toLowerCase();
-  const entries = records.map(([id, code, entryPlatform, entrySdk, message, description]) => ({
-    row: document.getElementById(id),
-    code,
-    platform: entryPlatform,
-    sdk: entrySdk,
-    text: fold(message + "\\n" + description),
-  }));
-  const total = entries.length;
-  const entriesWord = (n) => (n === 1 ? "entry" : "entries");
-
-  function apply() {
-    const terms = fold(query.value).split(/\\s+/).filter(Boolean);
-    let shown = 0;
-    for (const entry of entries) {
-      const visible =
-        (!platform.value || entry.platform === platform.value) &&
-        (!sdk.value || entry.sdk === sdk.value) &&
-        terms.every((term) => entry.code.startsWith(term) || entry.text.includes(term));
-      entry.row.hidden = !visible;
-      shown += visible ? 1 : 0;
-    }
-    if (shown === total) {
-      count.textContent = `${total} ${entriesWord(total)}`;
-    } else if (shown === 0) {
-      count.textContent = `No entry matches (${total} ${entriesWord(total)} in all)`;
-    } else {
-      count.textContent = `Showing ${shown} of ${total} ${entriesWord(total)}`;
-    }
-  }
-
-  function showTarget() {
-    let id = "";
-    try {
-      id = decodeURIComponent(location.hash.slice(1));
-    } catch (error) {
-      return;
-    }
-    const target = id ? document.getElementById(id) : null;
-    if (!target || !["TR", "TBODY"].includes(target.tagName) || !target.closest("#codes")) {
-      return;
-    }
-    const rows = target.tagName === "TR" ? [target] : Array.from(target.rows);
-    query.value = rows[0].dataset.code;
-    platform.value = "";
-    sdk.value = "";
-    apply();
-    for (const row of document.querySelectorAll("tr.hit")) row.classList.remove("hit");
-    for (const row of rows) row.classList.add("hit");
-    rows[0].scrollIntoView({ block: "center" });
-  }
-
-  form.addEventListener("submit", (event) => event.preventDefault());
-  query.addEventListener("input", apply);
-  platform.addEventListener("change", apply);
-  sdk.addEventListener("change", apply);
-  window.addEventListener("hashchange", showTarget);
-  form.hidden = false;
-  apply();
-  showTarget();
-})();
-"""
+@functools.cache
+def _asset(name: str) -> str:
+    """A file of `assets/`, which the package ships as package data."""
+    return (_ASSETS / name).read_text(encoding="utf-8")

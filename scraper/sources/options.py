@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from scraper.about import PROJECT_URL
 from scraper.about import VERSION as __version__
+from scraper.about import project_url as _repository_url
 from scraper.errors import ConfigError
 from scraper.sources.retry import RetryPolicy
 
@@ -46,8 +46,9 @@ class RemoteOptions:
 
 
 def project_url() -> str:
-    """The project's home page (pyproject.toml's Homepage)."""
-    return PROJECT_URL
+    """The project's home page: pyproject.toml's Homepage, or the repository a GitHub Actions
+    run builds."""
+    return _repository_url()
 
 
 def user_agent() -> str:

@@ -394,3 +394,52 @@ def test_a_tampered_sdk_cannot_break_a_key_or_a_comment() -> None:
     files = app_files(tampered, "1.0.0+abc")
     assert parse_android(files[ANDROID_EN]) == {"jmessagexxxxxxx1_android_5": "five"}
     assert parse_strings(files[IOS_EN].decode("utf-8")) == {"jmessagexxxxxxx1_ios_5": "five"}
+
+
+def _readme_typescript() -> str:
+    """The README's TypeScript example (the ```ts block of "Resources for apps")."""
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("TypeScript (Web or Node)") :]
+    return section.split("```ts\n", 1)[1].split("```", 1)[0]
+
+
+# How a project compiles the README's import: an ES module package (`"type": "module"`) and
+# a CommonJS one under Node's own resolution (`nodenext`), and plain CommonJS output.
+TS_PROJECTS = {
+    "esm-nodenext": ("module", ["--module", "nodenext", "--moduleResolution", "nodenext"]),
+    "commonjs-nodenext": ("commonjs", ["--module", "nodenext", "--moduleResolution", "nodenext"]),
+    "commonjs": ("commonjs", ["--module", "commonjs"]),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("project", list(TS_PROJECTS))
+def test_the_readmes_typescript_compiles_and_runs(
+    seeds_app: Path, tmp_path: Path, project: str
+) -> None:
+    node, tsc = _tsc_or_skip()
+    package_type, options = TS_PROJECTS[project]
+    shutil.copyfile(seeds_app / TYPESCRIPT, tmp_path / "errorcodes.ts")
+    (tmp_path / "main.ts").write_text(_readme_typescript(), encoding="utf-8")
+    (tmp_path / "package.json").write_text(json.dumps({"type": package_type}), encoding="utf-8")
+    compiled = subprocess.run(
+        [tsc, "--strict", "--target", "es2022", *options, "--outDir", "js", "main.ts"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert compiled.returncode == 0, compiled.stdout + compiled.stderr
+    ran = subprocess.run(
+        [node, "js/main.js"], cwd=tmp_path, capture_output=True, text=True, check=True, timeout=60
+    )
+    assert ran.stdout.startswith("Message content exceeds its max length. 发送消息的")
+
+
+def test_typescript_types_and_lookup_follow_the_models_declared_values() -> None:
+    source = app_files([record()], "1.0.0+abc")[TYPESCRIPT].decode("utf-8")
+    assert 'export type Platform = "ios" | "android" | "web" | "windows" | "server";\n' in source
+    assert 'export type Sdk = "JMessage" | "JMRTC";\n' in source
+    assert "  readonly platform: Platform;\n  /**" in source
+    assert "export function lookup(code: number, platform?: Platform, sdk?: Sdk)" in source

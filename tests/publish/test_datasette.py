@@ -1,5 +1,6 @@
 """`metadata.json` for Datasette: its columns and queries fit the SQLite file, and a real
-Datasette on 127.0.0.1 serves the canned queries (871302; 登录 -> 863004 and 871005)."""
+Datasette on 127.0.0.1 serves the canned queries (871302; 登录 and 登陆 -> 863004 and 871005)
+and refuses empty and malformed input with no rows, and the facets of the page's filters."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import pytest
 
 from scraper.model import FIELDS, SQLITE_NAME
 from scraper.publish.datasette import DATABASE, LOOKUP_SQL, METADATA_NAME, SEARCH_SQL
+from scraper.publish.page import FILTERS
 from tests.datasets import build_seeds
 
 
@@ -60,9 +62,38 @@ def test_the_metadata_names_the_source_and_claims_no_license(metadata: dict[str,
 
 def test_the_canned_queries_find_codes_and_short_words(built: Path) -> None:
     assert [row[2] for row in _query(built, LOOKUP_SQL, code="871302")] == [871302]
+    assert [row[2] for row in _query(built, LOOKUP_SQL, code=" 871302 ")] == [871302]
+    assert {row[2] for row in _query(built, LOOKUP_SQL, code="0")} == {0}
     found = {row[2] for row in _query(built, SEARCH_SQL, text="登录")}
     assert {863004, 871005} <= found
     assert {row[2] for row in _query(built, SEARCH_SQL, text="LOGIN")} >= {863004, 871005}
+
+
+# Values that SQLite's cast would read as a code: '' and 'abc' as 0, '871302abc' as 871302.
+NOT_CODES = ["", " ", "abc", "871302abc", "8713.02", "0x10"]
+
+
+@pytest.mark.parametrize(
+    "code", NOT_CODES, ids=["empty", "space", "letters", "trailing", "dot", "hex"]
+)
+def test_lookup_finds_nothing_for_what_is_not_a_code(built: Path, code: str) -> None:
+    assert _query(built, LOOKUP_SQL, code=code) == []
+
+
+@pytest.mark.parametrize("text", ["", "  "], ids=["empty", "spaces"])
+def test_search_finds_nothing_for_an_empty_text(built: Path, text: str) -> None:
+    assert _query(built, SEARCH_SQL, text=text) == []
+
+
+def test_search_finds_the_declared_variant_spellings(built: Path) -> None:
+    standard = _query(built, SEARCH_SQL, text="登录")
+    assert standard
+    assert _query(built, SEARCH_SQL, text="登陆") == standard  # the pages write 登录 only
+    assert _query(built, SEARCH_SQL, text="登陆状态") == _query(built, SEARCH_SQL, text="登录状态")
+
+
+def test_the_facets_are_the_pages_filters(metadata: dict[str, Any]) -> None:
+    assert metadata["databases"][DATABASE]["tables"]["error_codes"]["facets"] == list(FILTERS)
 
 
 def _free_port() -> int:
@@ -72,7 +103,7 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def datasette(built: Path) -> Iterator[str]:
     """A Datasette serving the seed build with its metadata; its base url."""
     if importlib.util.find_spec("datasette") is None:
@@ -130,3 +161,25 @@ def test_a_real_datasette_serves_the_canned_queries(datasette: str) -> None:
     assert {863004, 871005} <= {row["code"] for row in search}
     served = _get(f"{datasette}/-/metadata.json")
     assert served["title"] == "JMessage SDK error codes"
+
+
+@pytest.mark.slow
+def test_a_real_datasette_answers_bad_input_with_no_rows(datasette: str) -> None:
+    for code in NOT_CODES:
+        quoted = urllib.parse.quote(code)
+        assert _get(f"{datasette}/{DATABASE}/lookup.json?code={quoted}&_shape=array") == [], code
+    assert _get(f"{datasette}/{DATABASE}/lookup.json?_shape=array") == []  # no box filled in
+    assert _get(f"{datasette}/{DATABASE}/search.json?text=&_shape=array") == []
+    assert _get(f"{datasette}/{DATABASE}/search.json?_shape=array") == []
+
+
+@pytest.mark.slow
+def test_a_real_datasette_searches_variants_and_shows_the_facets(datasette: str) -> None:
+    text = urllib.parse.quote("登陆")
+    search = _get(f"{datasette}/{DATABASE}/search.json?text={text}&_shape=array")
+    assert {863004, 871005} <= {row["code"] for row in search}
+    table = _get(f"{datasette}/{DATABASE}/error_codes.json?_extra=facet_results")
+    facets = table["facet_results"]
+    facets = facets.get("results", facets)  # Datasette 1.0 nests them under "results"
+    assert set(facets) == set(FILTERS)
+    assert {item["value"] for item in facets["sdk"]["results"]} == {"JMessage", "JMRTC"}

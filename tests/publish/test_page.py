@@ -10,14 +10,27 @@ import base64
 import hashlib
 import json
 from datetime import UTC, datetime
+from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import lxml.html
 import pytest
 
-from scraper.model import Record
-from scraper.publish.page import PAGE_NAME, PageSource, render_page, row_id
-from tests.datasets import build_seeds, record, jmessage_record
+from scraper.consume.lookup import OPT_IN_SOURCES
+from scraper.model import FIELDS, KEY_FIELDS, RECORD_FIELDS, Record
+from scraper.publish.page import (
+    COLUMNS,
+    FILTERS,
+    PAGE_NAME,
+    ROW_ORDER,
+    SEARCHED_FIELDS,
+    PageSource,
+    render_page,
+    row_id,
+)
+from scraper.variants import VARIANT_GROUPS
+from tests.datasets import build_seeds, jmessage_record, record
 
 HOSTILE = "<img src=x onerror=\"document.title='pwned'\">"
 CLOSER = "</script><script>document.title='pwned'</script>"
@@ -40,10 +53,15 @@ def _tree(data: bytes) -> lxml.html.HtmlElement:
     return lxml.html.fromstring(data)
 
 
-def _embedded(tree: lxml.html.HtmlElement) -> list[list[str]]:
+def _embedded(tree: lxml.html.HtmlElement) -> dict[str, Any]:
     (block,) = tree.xpath('//script[@type="application/json"]')
-    rows: list[list[str]] = json.loads(block.text)
-    return rows
+    data: dict[str, Any] = json.loads(block.text)
+    return data
+
+
+def _embedded_records(tree: lxml.html.HtmlElement) -> list[dict[str, str]]:
+    data = _embedded(tree)
+    return [dict(zip(data["fields"], row, strict=True)) for row in data["records"]]
 
 
 def test_every_record_is_a_row_with_its_anchor_and_links(built: Path) -> None:
@@ -81,7 +99,8 @@ def test_hostile_text_is_escaped_in_cells_and_in_the_embedded_json() -> None:
     assert cells[3:5] == [HOSTILE, CLOSER]
     (block,) = tree.xpath('//script[@type="application/json"]')
     assert "<" not in block.text
-    assert _embedded(tree)[0][4:] == [HOSTILE, CLOSER]
+    (embedded,) = _embedded_records(tree)
+    assert (embedded["message"], embedded["description"]) == (HOSTILE, CLOSER)
 
 
 @pytest.mark.parametrize(
@@ -143,3 +162,53 @@ def test_a_tampered_platform_cannot_break_an_attribute() -> None:
     (row,) = tree.xpath("//tbody/tr")
     assert row.get("id") == row_id(tampered)
     assert row.get("onclick") is None
+
+
+def test_columns_filters_and_searched_fields_are_the_models_fields() -> None:
+    shown = [column.field for column in COLUMNS]
+    assert set(shown) <= set(RECORD_FIELDS)
+    assert set(KEY_FIELDS) <= set(shown)  # every entry's key is on its row
+    assert set(FILTERS) <= set(shown)
+    assert all(next(item for item in FIELDS if item.name == name).enum for name in FILTERS)
+    assert set(SEARCHED_FIELDS) <= set(shown)
+    assert ROW_ORDER[0] == "code"  # a code's entries sit together
+    assert set(ROW_ORDER) == set(KEY_FIELDS)
+
+
+def test_the_table_follows_the_declared_columns() -> None:
+    tree = _tree(_page([record(message="m", description="说明")]))
+    assert tree.xpath("//thead//th/text()") == [column.header for column in COLUMNS]
+    assert tree.xpath("//tbody/tr/td/@data-label") == [column.cell_label for column in COLUMNS]
+    assert [cell.text_content() for cell in tree.xpath("//tbody/tr/td")] == [
+        "1", "ios", "JMessage", "m", "说明", "JMessage ios"
+    ]  # fmt: skip
+
+
+def test_each_filter_offers_the_values_the_records_have_in_the_models_order() -> None:
+    records = [record("server", "JMRTC", 1), record("android"), record("ios")]
+    tree = _tree(_page(records))
+    assert tree.xpath('//select[@id="platform"]/option/@value') == ["", "ios", "android", "server"]
+    assert tree.xpath('//select[@id="sdk"]/option/text()') == ["All SDKs", "JMessage", "JMRTC"]
+    assert tree.xpath('//label[@for="platform"]/text()') == ["Platform"]
+
+
+def test_the_script_gets_its_rules_as_data() -> None:
+    data = _embedded(_tree(_page([record(code=-1, message="m", description="d")])))
+    assert data["filters"] == list(FILTERS)
+    assert data["searched"] == list(SEARCHED_FIELDS)
+    assert data["variants"] == [list(group) for group in VARIANT_GROUPS]
+    assert [item["id"] for item in data["optIn"]] == [source.id for source in OPT_IN_SOURCES]
+    assert data["optIn"][0] == {
+        "id": "server", "platform": "server", "first": 890000, "last": 899999, "pattern": "89xxxx"
+    }  # fmt: skip
+    assert dict(zip(data["fields"], data["records"][0], strict=True)) == {
+        "id": "jmessage-ios--1", "code": "-1", "platform": "ios", "sdk": "JMessage",
+        "message": "m", "description": "d",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["lookup.css", "lookup.js"])
+def test_the_style_and_script_are_the_packaged_files_inline(name: str) -> None:
+    asset = (files("scraper.publish") / "assets" / name).read_text(encoding="utf-8")
+    assert asset.encode("utf-8") in _page([record()])
+    assert "</" not in asset  # could end the <style> or <script> element early

@@ -1,9 +1,12 @@
 """`index.html` in a real browser: the system's Chromium driven by Playwright's Python client.
 
-Typing filters the rows, `#871302` shows and highlights that entry, no request leaves the
-page, a hostile cell shows as text and runs nothing, the controls have labels and a polite
-results count, and a phone-sized screen needs no sideways scrolling. Skipped, with the reason,
-where Playwright or Chromium is missing (`.ci/run` installs Chromium from the OS packages).
+Typing filters the rows (variant spellings and code prefixes included) and keeps the search in
+the address, `#871302` shows and highlights that entry, an unknown code or an empty result
+says why and what would find it, no request leaves the page, a hostile cell shows as text and
+runs nothing, the controls have labels and a polite results count, no word is broken inside
+at any width from 320 to 1920 px, and a phone-sized screen needs no sideways scrolling.
+Skipped, with the reason, where Playwright or Chromium is missing (`.ci/run` installs Chromium
+from the OS packages).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import pytest
 from scraper.consume.dataset import load_records
 from scraper.model import JSON_NAME, Record
 from scraper.publish.page import PAGE_NAME, PageSource, render_page, row_id
+from scraper.variants import spellings
 from tests.conftest import PROJECT_ROOT
 from tests.datasets import build_seeds, record
 
@@ -96,14 +100,20 @@ def _fold(text: str) -> str:
 
 
 def _expected(records: list[Record], query: str, platform: str = "") -> list[str]:
-    """The rows the page should show, as the page's rule states it, in the page's order."""
+    """The rows the page should show, as the page's rule states it, in the page's order: each
+    word is the start of the code, or part of the message or description in one of its
+    declared spellings."""
     terms = _fold(query).split()
     shown = [
         item
         for item in records
         if (not platform or item.platform == platform)
         and all(
-            str(item.code).startswith(term) or term in _fold(item.message + "\n" + item.description)
+            str(item.code).startswith(term)
+            or any(
+                spelling in _fold(item.message + "\n" + item.description)
+                for spelling in spellings(term)
+            )
             for term in terms
         )
     ]
@@ -125,13 +135,24 @@ def test_without_javascript_every_row_shows(browser: Any, built: Path) -> None:
     ("query", "platform"),
     [
         ("8713", ""),
+        ("87130", ""),
         ("登录", ""),
+        ("登陆", ""),
         ("login", ""),
         ("LOGIN 异常", ""),
         ("登录", "android"),
         ("", "ios"),
     ],
-    ids=["code-prefix", "two-chinese-chars", "english", "two-words", "with-platform", "platform"],
+    ids=[
+        "code-prefix",
+        "longer-code-prefix",
+        "two-chinese-chars",
+        "variant-spelling",
+        "english",
+        "two-words",
+        "with-platform",
+        "platform",
+    ],
 )
 def test_typing_filters_the_rows(
     page: Any, built: Path, records: list[Record], query: str, platform: str
@@ -260,3 +281,136 @@ def test_the_screenshot_script_makes_a_png(built: Path, tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert (folder / "docs" / "lookup-page.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_variant_spelling_finds_the_standard_one(page: Any, built: Path) -> None:
+    page.goto((built / PAGE_NAME).as_uri())
+    page.get_by_label("Code or text").fill("登录")
+    standard = _visible(page)
+    page.get_by_label("Code or text").fill("登陆")  # the pages write 登录 only
+    assert _visible(page) == standard
+    assert {"jmessage-ios-863004", "jmrtc-ios-871005"} <= set(standard)
+
+
+# Widths from a small phone to a wide desktop, the two of the report (1280, 1440) included.
+WIDTHS = [320, 360, 414, 600, 768, 1024, 1100, 1280, 1440, 1680, 1920]
+# Every run of Latin letters, digits and underscores in the table's visible text, and the
+# lines each run's boxes sit on: a run on two lines is a word broken inside.
+BROKEN_WORDS = """() => {
+  const broken = [];
+  const cells = document.querySelectorAll("#codes th, #codes td");
+  for (const cell of cells) {
+    if (cell.offsetParent === null) continue;
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const match of node.data.matchAll(/[\\p{Script=Latin}\\p{Nd}_]+/gu)) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        const boxes = [...range.getClientRects()].filter((box) => box.width > 0);
+        const lines = new Set(boxes.map((box) => Math.round(box.top)));
+        if (lines.size > 1) broken.push(match[0]);
+      }
+    }
+  }
+  return [...new Set(broken)];
+}"""
+
+
+@pytest.mark.parametrize("width", WIDTHS, ids=[f"{width}px" for width in WIDTHS])
+def test_no_word_is_broken_inside_at_any_width(browser: Any, built: Path, width: int) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto((built / PAGE_NAME).as_uri())
+        assert page.locator("#codes td").first.is_visible()
+        assert page.evaluate(BROKEN_WORDS) == []
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    finally:
+        context.close()
+
+
+def _address(page: Any) -> str:
+    """The address as the page sees it (history.replaceState changes it without a load)."""
+    address: str = page.evaluate("() => location.href")
+    return address
+
+
+def test_the_search_lives_in_the_address_and_survives_a_reload(page: Any, built: Path) -> None:
+    address = (built / PAGE_NAME).as_uri()
+    page.goto(address)
+    page.get_by_label("Platform").select_option("android")
+    page.get_by_label("Code or text").fill("登录")
+    assert _address(page) == address + "#q=%E7%99%BB%E5%BD%95&platform=android"
+    shown = _visible(page)
+    assert shown
+    page.reload()
+    assert page.get_by_label("Code or text").input_value() == "登录"
+    assert page.get_by_label("Platform").input_value() == "android"
+    assert _visible(page) == shown
+    page.get_by_label("Code or text").fill("")
+    page.get_by_label("Platform").select_option("")
+    assert _address(page) == address
+    assert len(_visible(page)) == 73
+
+
+def test_a_shared_search_address_opens_that_search(
+    page: Any, built: Path, records: list[Record]
+) -> None:
+    page.goto((built / PAGE_NAME).as_uri() + "#q=login%20%E5%BC%82%E5%B8%B8&platform=ios")
+    assert page.get_by_label("Code or text").input_value() == "login 异常"
+    assert page.get_by_label("Platform").input_value() == "ios"
+    assert _visible(page) == _expected(records, "login 异常", "ios") != []
+
+
+def test_a_filter_that_hides_the_code_says_where_it_is(page: Any, built: Path) -> None:
+    page.goto((built / PAGE_NAME).as_uri())
+    page.get_by_label("Platform").select_option("ios")
+    page.get_by_label("Code or text").fill("871302")
+    assert _visible(page) == []
+    assert page.locator("#count").text_content() == "No entry matches (73 entries in all)"
+    hint = page.locator("#hint")
+    assert hint.text_content() == "android/JMessage has it: try Platform android"
+    hint.get_by_role("button", name="Platform android").click()
+    assert page.get_by_label("Platform").input_value() == "android"
+    assert _visible(page) == ["jmessage-android-871302"]
+    assert not hint.is_visible()
+
+
+def test_a_code_of_a_source_the_dataset_leaves_out_says_where_it_is(page: Any, built: Path) -> None:
+    page.goto((built / PAGE_NAME).as_uri())
+    page.get_by_label("Code or text").fill("899070")
+    assert _visible(page) == []
+    assert page.locator("#hint").text_content() == (
+        "899070 looks like a code of the server page (89xxxx), which this dataset leaves out: "
+        "build with `build --remote --include server` to add it."
+    )
+
+
+def test_an_unknown_code_in_the_address_says_it_is_unknown(page: Any, built: Path) -> None:
+    page.goto((built / PAGE_NAME).as_uri() + "#999999")
+    assert page.get_by_label("Code or text").input_value() == "999999"
+    assert _visible(page) == []
+    assert page.locator("#count").text_content() == "No entry matches (73 entries in all)"
+    assert page.locator("#hint").text_content() == (
+        "The code 999999 is not in this dataset, and no code starts with it."
+    )
+
+
+@pytest.mark.parametrize("anchor", ["jmessage-android-871302", "871302"], ids=["row", "code"])
+def test_without_javascript_the_target_row_is_below_the_sticky_header(
+    browser: Any, built: Path, anchor: str
+) -> None:
+    context = browser.new_context(
+        java_script_enabled=False, viewport={"width": 1100, "height": 600}
+    )
+    try:
+        page = context.new_page()
+        page.goto((built / PAGE_NAME).as_uri() + "#" + anchor)
+        row = page.locator("#jmessage-android-871302").bounding_box()
+        header = page.locator("#codes thead th").first.bounding_box()
+        assert page.evaluate("() => scrollY") > 0  # the browser did jump to it
+        assert header["y"] == 0  # the header is stuck to the top
+        assert row["y"] >= header["y"] + header["height"]
+    finally:
+        context.close()

@@ -20,8 +20,12 @@ from tests.conftest import CliResult
 from tests.sources.conftest import URL, source
 
 
-def test_user_agent_names_the_tool_its_version_and_the_project_url() -> None:
+def test_user_agent_names_the_tool_its_version_and_the_project_url(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import tomllib
+
+    monkeypatch.delenv("GITHUB_REPOSITORY", raising=False)  # set in a GitHub Actions run
 
     pyproject = tomllib.loads(
         (Path(__file__).resolve().parents[2] / "pyproject.toml").read_text(encoding="utf-8")
