@@ -200,7 +200,7 @@ def render_typescript(records: Iterable[Record], version: str) -> bytes:
     CommonJS alike.
     """
     records = list(records)
-    typed = {field.name: field.enum for field in FIELDS if field.enum}
+    typed: dict[str, Sequence[str]] = {field.name: field.enum for field in FIELDS if field.enum}
     typed |= {name: sorted({getattr(r, name) for r in records}) for name in _HELD_VALUES}
     fields = "".join(
         f"  /** {_doc(field.description)} */\n  readonly {field.name}: {_ts_type(field)};\n"

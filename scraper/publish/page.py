@@ -256,7 +256,9 @@ def _row(record: Record) -> str:
         f"{_CELLS.get(column.field, _text_cell)(record, column.field)}</td>"
         for column in COLUMNS
     )
-    return f'<tr id="{escape(row_id(record))}" data-code="{escape(record.code_text)}">{cells}</tr>\n'
+    return (
+        f'<tr id="{escape(row_id(record))}" data-code="{escape(record.code_text)}">{cells}</tr>\n'
+    )
 
 
 def _lang(record: Record, name: str) -> str:

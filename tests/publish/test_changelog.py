@@ -8,10 +8,9 @@ from datetime import date
 
 import pytest
 
-from scraper.model import Record
-from tests.datasets import jmessage_record
 from scraper.publish.changelog import PREAMBLE, add_entry, entry
 from scraper.publish.diff import compare
+from tests.datasets import jmessage_record
 
 LOGIN = jmessage_record("ios", "JMessage", 863004, "Not logged in", "未登录", "S", "ios", "u")
 RTC = jmessage_record("ios", "JMRTC", 871002, "the %@ operation", "当前状态", "R", "ios", "u")
@@ -100,7 +99,7 @@ def test_references_and_mentions_are_made_inert(text: str, inert: str) -> None:
 
 def test_an_entry_cannot_close_issues_or_ping_people() -> None:
     from scraper.publish.diff import Diff
-    from tests.datasets import record, jmessage_record
+    from tests.datasets import record
 
     added = record(code=5, message="Fixes #1 ... @octocat owner/repo#3 GH-4")
     text = entry(Diff([added], [], []), date(2025, 3, 1))

@@ -10,13 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.datasets import jmessage_record
-from scraper.model import RECORD_FIELDS, Record
+from scraper.model import RECORD_FIELDS
 from scraper.publish.formats import defuse_formula, render_csv, render_json, write_sqlite
+from tests.datasets import jmessage_record
 
 RECORDS = [
-    jmessage_record("android", "JMessage", 0, "Success", "成功", "JMessage Android", "android", "u#a"),
-    jmessage_record("ios", "JMRTC", 871002, "the %@ operation", "当前状态，不能", "JMRTC iOS", "ios", "u#b"),
+    jmessage_record(
+        "android", "JMessage", 0, "Success", "成功", "JMessage Android", "android", "u#a"
+    ),
+    jmessage_record(
+        "ios", "JMRTC", 871002, "the %@ operation", "当前状态，不能", "JMRTC iOS", "ios", "u#b"
+    ),
     jmessage_record("ios", "JMessage", -1, '=HYPERLINK("x")', '+1 more, "quoted"', "S", "ios", "u"),
     jmessage_record("ios", "JMessage", 5, "@sum", "-dash\nnot really", "S", "ios", "u"),
 ]

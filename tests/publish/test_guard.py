@@ -6,10 +6,9 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.datasets import jmessage_record
-from scraper.model import Record
 from scraper.publish.guard import Shrink, check, count_by_source, refusal
 from tests.conftest import CliResult
+from tests.datasets import jmessage_record
 
 Run = Callable[..., CliResult]
 

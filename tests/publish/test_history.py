@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from scraper.errors import ConfigError, DatasetError
-from tests.datasets import jmessage_record
 from scraper.model import Record
 from scraper.publish.diff import compare
 from scraper.publish.formats import write_sqlite
@@ -27,6 +26,7 @@ from scraper.publish.history import (
     write_history,
 )
 from tests.conftest import FIXTURES, CliResult
+from tests.datasets import jmessage_record
 
 LOGIN = jmessage_record("ios", "JMessage", 863004, "Not logged in", "未登录", "S", "ios", "u#s")
 RTC = jmessage_record("ios", "JMRTC", 871002, "the %@ operation", "当前状态", "R", "ios", "u#r")
