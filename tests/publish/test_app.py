@@ -389,7 +389,9 @@ def test_typescript_keeps_hostile_texts_exactly(hostile_app: Path, tmp_path: Pat
 
 def test_a_tampered_sdk_cannot_break_a_key_or_a_comment() -> None:
     sdk = 'JMessage */ x="1'
-    tampered = [jmessage_record(name, sdk, 5, "five", "五", "", name, "") for name in ("android", "ios")]
+    tampered = [
+        jmessage_record(name, sdk, 5, "five", "五", "", name, "") for name in ("android", "ios")
+    ]
     assert resource_key(tampered[0]) == "jmessagexxxxxxx1_android_5"
     files = app_files(tampered, "1.0.0+abc")
     assert parse_android(files[ANDROID_EN]) == {"jmessagexxxxxxx1_android_5": "five"}

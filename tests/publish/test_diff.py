@@ -32,10 +32,18 @@ from tests.conftest import CliResult
 
 Run = Callable[..., CliResult]
 
-SUCCESS = jmessage_record("android", "JMessage", 0, "Success", "成功", "JMessage Android", "android", "u#a")
-LOGIN = jmessage_record("ios", "JMessage", 863004, "User is not at Login state", "未登录", "S", "ios", "u")
-RTC = jmessage_record("ios", "JMRTC", 871002, "the %@ operation", "当前状态", "JMRTC iOS", "ios", "u#r")
-PARAMS = jmessage_record("ios", "JMRTC", 871003, "parameter error", "参数错误", "JMRTC iOS", "ios", "u#r")
+SUCCESS = jmessage_record(
+    "android", "JMessage", 0, "Success", "成功", "JMessage Android", "android", "u#a"
+)
+LOGIN = jmessage_record(
+    "ios", "JMessage", 863004, "User is not at Login state", "未登录", "S", "ios", "u"
+)
+RTC = jmessage_record(
+    "ios", "JMRTC", 871002, "the %@ operation", "当前状态", "JMRTC iOS", "ios", "u#r"
+)
+PARAMS = jmessage_record(
+    "ios", "JMRTC", 871003, "parameter error", "参数错误", "JMRTC iOS", "ios", "u#r"
+)
 
 
 def test_equal_versions_give_an_empty_diff_with_every_list() -> None:
