@@ -294,10 +294,12 @@ def upgraded_v1(row: Mapping[str, object]) -> dict[str, object]:
     upgraded: dict[str, object] = {name: FIELD_DEFAULTS[name] for name in _NEW_IN_V2}
     upgraded.update(row)
     source = row.get("source")
-    upgraded["source"] = V1_SOURCE_IDS.get(source, source) if isinstance(source, str) else source
+    if isinstance(source, str):
+        upgraded["source"] = V1_SOURCE_IDS.get(source, source)
     upgraded["product"] = "JMessage"
     code = row.get("code")
-    upgraded["code_text"] = str(code) if isinstance(code, int) else code
+    if isinstance(code, int) and not isinstance(code, bool):
+        upgraded["code_text"] = str(code)
     upgraded["occurrence"] = 1
     return upgraded
 
