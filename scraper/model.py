@@ -285,15 +285,21 @@ def record_problems(row: Mapping[str, object]) -> list[str]:
     return problems
 
 
+# The fields schema 2 added, with defaults; schema 1's own fields are required as they were.
+_NEW_IN_V2 = ("name", "detail", "advice", "http_status", "extra")
+
+
 def upgraded_v1(row: Mapping[str, object]) -> dict[str, object]:
     """A schema 1 record as schema 2 states it (see `V1_SOURCE_IDS`); other fields empty."""
-    upgraded: dict[str, object] = {name: FIELD_DEFAULTS[name] for name in RECORD_FIELDS}
+    upgraded: dict[str, object] = {name: FIELD_DEFAULTS[name] for name in _NEW_IN_V2}
     upgraded.update(row)
     source = row.get("source")
-    upgraded["source"] = V1_SOURCE_IDS.get(source, source) if isinstance(source, str) else source
+    if isinstance(source, str):
+        upgraded["source"] = V1_SOURCE_IDS.get(source, source)
     upgraded["product"] = "JMessage"
     code = row.get("code")
-    upgraded["code_text"] = str(code) if isinstance(code, int) else code
+    if isinstance(code, int) and not isinstance(code, bool):
+        upgraded["code_text"] = str(code)
     upgraded["occurrence"] = 1
     return upgraded
 

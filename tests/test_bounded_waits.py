@@ -172,7 +172,8 @@ def test_the_refresh_deadline_stops_every_pending_source(server: Server) -> None
 def _sources_file(tmp_path: Path, url: str) -> Path:
     config = tmp_path / "sources.toml"
     config.write_text(
-        f'[[source]]\nid = "ios"\nurl = "{url}"\nplatform = "ios"\n', encoding="utf-8"
+        f'[[source]]\nid = "ios"\nurl = "{url}"\nplatform = "ios"\nproduct = "JMessage"\n',
+        encoding="utf-8",
     )
     return config
 

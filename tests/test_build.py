@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from scraper.build import BuildOptions, run_build
-from scraper.model import MANIFEST_NAME, Source
+from scraper.model import MANIFEST_NAME, VALUE_FIELDS, Source
 from scraper.publish.release import Outcome
 from tests.conftest import FIXTURES, CliResult, snapshot
 from tests.datasets import build_seeds
@@ -69,7 +69,8 @@ def site(
     pages.mkdir()
     config = pages / "sources.toml"
     config.write_text(
-        f'[[source]]\nid = "ios"\nurl = "{URL}"\npath = "page.md"\nplatform = "ios"\n',
+        f'[[source]]\nid = "ios"\nurl = "{URL}"\npath = "page.md"\nplatform = "ios"\n'
+        'product = "JMessage"\n',
         encoding="utf-8",
     )
     site = Site(pages / "page.md", config, tmp_path / "output", run_cli)
@@ -108,16 +109,18 @@ def test_a_first_build_starts_the_change_log_and_the_history(site: Site) -> None
             "sha256": hashlib.sha256(site.page.read_bytes()).hexdigest(),
         }
     ]
-    assert site.query("SELECT COUNT(*) FROM changes WHERE run = 1 AND kind = 'added'") == [(75,)]
+    # One row per value field of each added record: 15 records of 11 fields.
+    assert len(VALUE_FIELDS) == 11
+    assert site.query("SELECT COUNT(*) FROM changes WHERE run = 1 AND kind = 'added'") == [(165,)]
 
 
-def _rtc(code: int) -> dict[str, object]:
-    return {"platform": "ios", "sdk": "JMRTC", "code": code}
+def _key(sdk: str, code: int) -> dict[str, object]:
+    return {"source": "ios", "platform": "ios", "sdk": sdk, "code_text": str(code), "occurrence": 1}
 
 
 RENAMED = [
     {
-        "key": _rtc(code),
+        "key": _key("JMRTC", code),
         "changes": {
             "section": {"old": "JMRTC iOS", "new": "JMRTC iOS SDK"},
             "url": {"old": f"{URL}#jmrtc-ios", "new": f"{URL}#jmrtc-ios-sdk"},
@@ -127,7 +130,7 @@ RENAMED = [
 ]
 REWORDED = [
     {
-        "key": {"platform": "ios", "sdk": "JMessage", "code": 860018},
+        "key": _key("JMessage", 860018),
         "changes": {
             "message": {
                 "old": "Network uploading media failed",
@@ -174,7 +177,7 @@ def test_a_changed_page_writes_diff_changelog_and_history(
 
     diff = built.read_json("diff.json")
     assert list(diff) == ["schema_version", "from", "to", "added", "removed", "changed"]
-    assert diff["schema_version"] == 1
+    assert diff["schema_version"] == 2
     assert diff["from"] == hashlib.sha256(previous.read_bytes()).hexdigest()
     assert diff["to"] == built.sha256()
     assert [record["code"] for record in diff["added"]] == added  # type: ignore[attr-defined]
@@ -190,7 +193,7 @@ def test_a_changed_page_writes_diff_changelog_and_history(
     assert kinds == sorted(
         [("added", code) for code in added]
         + [("removed", code) for code in removed]
-        + [("changed", entry["key"]["code"]) for entry in changed],  # type: ignore[index]
+        + [("changed", int(entry["key"]["code_text"])) for entry in changed],  # type: ignore[index]
         key=lambda row: row[1],
     )
 
@@ -214,7 +217,7 @@ def test_the_change_log_entry_says_what_changed_in_plain_words(built: Site) -> N
         "\n"
         "Changed (1):\n"
         "\n"
-        '- ios/JMessage 860018: message "Network uploading media failed" → '
+        '- ios/ios/JMessage/860018: message "Network uploading media failed" → '
         '"Uploading media over the network failed"\n'
         "\n"
         "## 2025-03-01: first version, 15 codes\n"
@@ -286,7 +289,8 @@ def test_allow_shrink_publishes_the_loss_on_purpose(built: Site) -> None:
 def test_a_source_dropped_from_the_build_is_refused(built: Site, tmp_path: Path) -> None:
     other = tmp_path / "pages" / "other.toml"
     other.write_text(
-        f'[[source]]\nid = "ios2"\nurl = "{URL}"\npath = "page.md"\nplatform = "ios"\n',
+        f'[[source]]\nid = "ios2"\nurl = "{URL}"\npath = "page.md"\nplatform = "ios"\n'
+        'product = "JMessage"\n',
         encoding="utf-8",
     )
     before = snapshot(built.out)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import pytest
 
 from scraper.files import sha256_file
 from tests.conftest import PROJECT_ROOT, CliResult, snapshot
+from tests.datasets import default_build_expectations
 
 DATA_FILES = ("errorcodes.json", "errorcodes.csv", "errorcodes.sqlite", "manifest.json")
 Run = Callable[..., CliResult]
@@ -22,12 +25,21 @@ def sources_file(folder: Path, pages: dict[str, tuple[str, str]]) -> Path:
     """A sources file with one entry per id -> (page file name, platform)."""
     text = "".join(
         f'[[source]]\nid = "{source_id}"\nurl = "https://docs.example/{source_id}/"\n'
-        f'path = "{name}"\nplatform = "{platform}"\n'
+        f'path = "{name}"\nplatform = "{platform}"\nproduct = "JMessage"\n'
         for source_id, (name, platform) in pages.items()
     )
     path = folder / "sources.toml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+# A build without --sources reads every built-in source: the two seed pages first.
+DEFAULT = default_build_expectations()
+DEFAULT_RECORDS = sum(page.records for page in DEFAULT)
+_SOURCE_LINE = re.compile(
+    r"(?P<id>[\w-]+): (?P<path>\S+): (?P<records>\d+) records from \d+ table\(s\), "
+    r"(?P<blank>\d+) blank rows skipped, (?P<anomalies>\d+) anomalies \(\d+ bytes, \d+ ms\)"
+)
 
 
 def test_build_writes_every_export_and_reports_on_stderr(run_cli: Run, tmp_output: Path) -> None:
@@ -38,22 +50,50 @@ def test_build_writes_every_export_and_reports_on_stderr(run_cli: Run, tmp_outpu
         assert (tmp_output / name).is_file()
     lines = result.stderr.splitlines()
     assert lines[0].startswith(
-        "ios: fixtures/seeds/im_errorcode_ios.md: 41 records from 2 table(s), 6 blank rows"
+        "jmessage-android: fixtures/seeds/im_errorcode_android.md: 32 records from 1 table(s)"
     )
     assert lines[1].startswith(
-        "android: fixtures/seeds/im_errorcode_android.md: 32 records from 1 table(s)"
+        "jmessage-ios: fixtures/seeds/im_errorcode_ios.md: 41 records from 2 table(s), 6 blank rows"
     )
+    # One line per source, in catalog order, with the records its expectation lists.
+    reported = [_SOURCE_LINE.fullmatch(line) for line in lines[: len(DEFAULT)]]
+    assert all(reported), lines[: len(DEFAULT)]
+    assert [
+        (match["id"], match["path"], int(match["records"]), int(match["anomalies"]))
+        for match in reported
+        if match
+    ] == [
+        (
+            page.source.id,
+            page.source.path.relative_to(PROJECT_ROOT).as_posix() if page.source.path else "",
+            page.records,
+            page.rows_without_code,
+        )
+        for page in DEFAULT
+    ]
+    groups: Counter[tuple[str, str]] = sum((page.groups for page in DEFAULT), Counter())
+    blank = sum(int(match["blank"]) for match in reported if match)
+    anomalies = sum(page.rows_without_code for page in DEFAULT)
+    manifest = json.loads((tmp_output / "manifest.json").read_bytes())
+    duplicates = sum(entry["duplicates"] for entry in manifest["sources"])
+    assert blank >= 6  # the seed page's blank JMRTC rows at least
     assert (
-        "73 records (android/JMessage: 32, ios/JMRTC: 8, ios/JMessage: 33); "
-        "6 blank rows skipped, 0 anomalies, 0 duplicates"
+        f"{DEFAULT_RECORDS} records ("
+        + ", ".join(
+            f"{platform}/{sdk}: {count}" for (platform, sdk), count in sorted(groups.items())
+        )
+        + f"); {blank} blank rows skipped, {anomalies} anomalies, {duplicates} duplicates"
     ) in lines
-    assert len(json.loads((tmp_output / "errorcodes.json").read_bytes())["records"]) == 73
+    assert len(json.loads((tmp_output / "errorcodes.json").read_bytes())["records"]) == (
+        DEFAULT_RECORDS
+    )
 
 
 def test_manifest_records_sources_counts_and_export_digests(run_cli: Run, tmp_output: Path) -> None:
     assert run_cli("build", "--out", tmp_output).exit_code == 0
     manifest = json.loads((tmp_output / "manifest.json").read_bytes())
-    ios = next(entry for entry in manifest["sources"] if entry["id"] == "ios")
+    assert [entry["id"] for entry in manifest["sources"]] == [page.source.id for page in DEFAULT]
+    ios = next(entry for entry in manifest["sources"] if entry["id"] == "jmessage-ios")
     assert ios["location"] == "fixtures/seeds/im_errorcode_ios.md"
     assert ios["sha256"] == sha256_file(PROJECT_ROOT / "fixtures/seeds/im_errorcode_ios.md")
     assert (
@@ -69,7 +109,10 @@ def test_manifest_records_sources_counts_and_export_digests(run_cli: Run, tmp_ou
         0,
         0,
     )
-    assert manifest["totals"]["records"] == 73
+    assert [(entry["records"], entry["anomalies"]) for entry in manifest["sources"]] == [
+        (page.records, page.rows_without_code) for page in DEFAULT
+    ]
+    assert manifest["totals"]["records"] == DEFAULT_RECORDS
     for name in ("errorcodes.json", "errorcodes.csv", "errorcodes.sqlite"):
         assert manifest["exports"][name]["sha256"] == sha256_file(tmp_output / name)
         assert manifest["exports"][name]["size"] == (tmp_output / name).stat().st_size
@@ -111,7 +154,9 @@ def test_a_damaged_export_is_rebuilt(run_cli: Run, tmp_output: Path) -> None:
     connection = sqlite3.connect(tmp_output / "errorcodes.sqlite")
     try:
         assert connection.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-        assert connection.execute("SELECT COUNT(*) FROM error_codes").fetchall() == [(73,)]
+        assert connection.execute("SELECT COUNT(*) FROM error_codes").fetchall() == [
+            (DEFAULT_RECORDS,)
+        ]
     finally:
         connection.close()
 
@@ -179,7 +224,8 @@ def test_bad_sources_file_exits_2_naming_file_and_entry(
 ) -> None:
     config = tmp_path / "sources.toml"
     config.write_text(
-        '[[source]]\nid = "x"\nplatform = "ios"\nurl = "u"\nextra = 1\n', encoding="utf-8"
+        '[[source]]\nid = "x"\nplatform = "ios"\nproduct = "JMessage"\nurl = "u"\nextra = 1\n',
+        encoding="utf-8",
     )
     result = run_cli("build", "--sources", config, "--out", tmp_output)
     assert result.exit_code == 2
@@ -212,7 +258,7 @@ def test_module_entry_point_runs_without_traceback(tmp_path: Path) -> None:
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert "73 records" in result.stderr
+    assert f"{DEFAULT_RECORDS} records (" in result.stderr
     missing = subprocess.run(
         [sys.executable, "-m", "scraper", "build", "--sources", str(tmp_path / "nope.toml")],
         cwd=PROJECT_ROOT,

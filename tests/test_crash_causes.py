@@ -186,8 +186,8 @@ def test_charset_undefined_in_a_header_fails_the_refresh_with_exit_3(
     result = run_cli("build", "--remote", "--no-cache", "--out", tmp_output, "--exit-code")
     assert result.exit_code == 3
     assert (
-        f"ios: FAILED: ios ({IOS_URL}): the declared charset 'undefined' names no text encoding"
-        in result.stderr
+        f"jmessage-ios: FAILED: jmessage-ios ({IOS_URL}): the declared charset 'undefined' "
+        "names no text encoding" in result.stderr
     )
 
 
@@ -305,7 +305,7 @@ def test_credentials_in_a_source_url_reach_no_export(
     config = tmp_path / "sources.toml"
     config.write_text(
         '[[source]]\nid = "ios"\nurl = "https://bot:s3cret@docs.example.test/ios/"\n'
-        'platform = "ios"\n',
+        'platform = "ios"\nproduct = "JMessage"\n',
         encoding="utf-8",
     )
     out = tmp_path / "output"

@@ -22,6 +22,7 @@ import pytest
 
 from scraper import __version__
 from scraper.model import DATAPACKAGE_NAME, JSON_NAME, SQLITE_NAME
+from scraper.sources.catalog import BUILTIN_SOURCES
 from tests.conftest import PROJECT_ROOT
 from tests.datasets import record, write_dataset
 
@@ -105,7 +106,8 @@ def test_version_names_the_tool_and_the_packaged_dataset(venv: Path, elsewhere: 
     done = _run(venv / "bin" / "jmessage-errorcodes", "--version", cwd=elsewhere)
     tool, dataset = done.stdout.splitlines()
     assert tool == f"jmessage-errorcodes {__version__}"
-    assert re.fullmatch(r"dataset 1\.0\.0\+[0-9a-f]{12} of \d{4}-\d{2}-\d{2} \(.+\)", dataset)
+    # The dataset's version is SCHEMA_VERSION.0.0+digest (publish.contract.dataset_version).
+    assert re.fullmatch(r"dataset 2\.0\.0\+[0-9a-f]{12} of \d{4}-\d{2}-\d{2} \(.+\)", dataset)
     assert dataset.endswith(f"{os.sep}scraper{os.sep}consume{os.sep}data)")
 
 
@@ -121,8 +123,10 @@ def test_build_without_seed_pages_names_remote_and_sources(venv: Path, elsewhere
     done = _run(venv / "bin" / "jmessage-errorcodes", "build", cwd=elsewhere, check=False)
     assert done.returncode == 2
     assert done.stderr == (
-        "error: build: this installation has no seed pages (the local copies of ios, android "
-        "come with a checkout of the project): build from the live pages with `build --remote`, "
+        "error: build: this installation has no local copies of the built-in pages (those of "
+        + ", ".join(source.id for source in BUILTIN_SOURCES[:3])
+        + f" and {len(BUILTIN_SOURCES) - 3} more come with a checkout of the project): build "
+        "from the live pages with `build --remote`, "
         "or from local copies listed in a file with `build --sources FILE`\n"
     )
     assert not (elsewhere / "output").exists()

@@ -14,11 +14,15 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from scraper import memo
-from scraper.sources.catalog import SEED_SOURCES as BUILTIN_SOURCES
+from scraper.sources.catalog import SEED_SOURCES
 from scraper.sources.local import Page
 from tests.conftest import FIXTURES, SEEDS, CliResult, snapshot
+from tests.datasets import seed_sources_file
 
-IOS, ANDROID = BUILTIN_SOURCES[0], BUILTIN_SOURCES[1]
+# The refreshes read the two seed sources (a sources file of their catalog entries).
+IOS, ANDROID = (
+    next(s for s in SEED_SOURCES if s.id == f"jmessage-{p}") for p in ("ios", "android")
+)
 IOS_HTML = (FIXTURES / "http" / "im_errorcode_ios.html").read_bytes()
 ANDROID_MD = (SEEDS / "im_errorcode_android.md").read_bytes()
 ETAGS = {IOS.url: '"ios-1"', ANDROID.url: '"android-1"'}
@@ -44,7 +48,8 @@ def serve(httpx_mock: HTTPXMock, *, not_modified: bool) -> None:
 
 
 def refresh(run_cli: Run, out: Path, cache: Path) -> CliResult:
-    return run_cli("build", "--remote", "--out", out, "--cache", cache)
+    config = seed_sources_file(out.parent)
+    return run_cli("build", "--remote", "--sources", config, "--out", out, "--cache", cache)
 
 
 def forbid_parsing(monkeypatch: pytest.MonkeyPatch) -> None:

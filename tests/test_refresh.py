@@ -18,12 +18,17 @@ import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 
-from scraper.sources.catalog import SEED_SOURCES as BUILTIN_SOURCES
+from scraper.sources.catalog import CATALOG, SEED_SOURCES
 from scraper.sources.options import user_agent
 from tests.conftest import FIXTURES, PROJECT_ROOT, SEEDS, CliResult, snapshot
+from tests.datasets import seed_sources_file
 
-IOS_URL = BUILTIN_SOURCES[0].url
-ANDROID_URL = BUILTIN_SOURCES[1].url
+# The refreshes here read the two seed sources (a sources file of their catalog entries), so
+# that every request, retry and failure can be stated; the catalog's own pages are fetched in
+# `test_a_refresh_of_the_catalog_builds_the_same_dataset_as_its_local_copies`.
+SEEDS_BY_ID = {source.id: source for source in SEED_SOURCES}
+IOS_URL = SEEDS_BY_ID["jmessage-ios"].url
+ANDROID_URL = SEEDS_BY_ID["jmessage-android"].url
 IOS_HTML = (FIXTURES / "http" / "im_errorcode_ios.html").read_bytes()
 IOS_GBK = (FIXTURES / "http" / "im_errorcode_ios.gbk.html").read_bytes()
 ANDROID_MD = (SEEDS / "im_errorcode_android.md").read_bytes()
@@ -48,13 +53,16 @@ def cache(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def published(run_cli: Run, tmp_output: Path) -> dict[str, tuple[bytes, int]]:
-    """A dataset already in the output folder (an offline build), as a snapshot."""
-    assert run_cli("build", "--out", tmp_output).exit_code == 0
+    """A dataset already in the output folder (an offline build of the seeds), as a snapshot."""
+    config = seed_sources_file(tmp_output.parent)
+    assert run_cli("build", "--sources", config, "--out", tmp_output).exit_code == 0
     return snapshot(tmp_output)
 
 
 def refresh(run_cli: Run, out: Path, cache: Path, *extra: str | Path) -> CliResult:
-    return run_cli("build", "--remote", "--out", out, "--cache", cache, *extra)
+    """`build --remote` of the two seed sources into `out`."""
+    config = seed_sources_file(out.parent)
+    return run_cli("build", "--remote", "--sources", config, "--out", out, "--cache", cache, *extra)
 
 
 def serve_android(httpx_mock: HTTPXMock) -> None:
@@ -84,12 +92,14 @@ def test_a_refresh_builds_the_same_dataset_as_the_local_copies(
     )
     serve_android(httpx_mock)
     offline, remote = tmp_path / "offline", tmp_path / "remote"
-    assert run_cli("build", "--out", offline).exit_code == 0
+    config = seed_sources_file(tmp_path)
+    assert run_cli("build", "--sources", config, "--out", offline).exit_code == 0
     result = refresh(run_cli, remote, cache)
     assert result.exit_code == 0, result.stderr
     assert (remote / "errorcodes.json").read_bytes() == (offline / "errorcodes.json").read_bytes()
     assert re.search(
-        rf"^ios: {re.escape(IOS_URL)}: 41 records from 2 table\(s\), 6 blank rows skipped, "
+        rf"^jmessage-ios: {re.escape(IOS_URL)}: 41 records from 2 table\(s\), "
+        r"6 blank rows skipped, "
         rf"0 anomalies \(HTTP 200, {len(IOS_HTML)} bytes, \d+ ms\)$",
         result.stderr,
         re.M,
@@ -99,10 +109,10 @@ def test_a_refresh_builds_the_same_dataset_as_the_local_copies(
     assert sorted(str(r.url) for r in requests) == sorted([IOS_URL, ANDROID_URL])
     assert_polite(requests)
     entries = {e["id"]: e for e in json.loads((remote / "manifest.json").read_text())["sources"]}
-    ios = entries["ios"]
+    ios = entries["jmessage-ios"]
     assert isinstance(ios.pop("fetched_at"), str)
     assert {key: ios[key] for key in list(ios)[:10]} == {
-        "id": "ios",
+        "id": "jmessage-ios",
         "url": IOS_URL,
         "location": IOS_URL,
         "sha256": hashlib.sha256(IOS_HTML).hexdigest(),
@@ -113,7 +123,33 @@ def test_a_refresh_builds_the_same_dataset_as_the_local_copies(
         "last_modified": "Sat, 01 Mar 2025 12:00:00 GMT",
         "not_modified": False,
     }
-    assert (entries["android"]["etag"], entries["android"]["status"]) == (None, 200)
+    assert (entries["jmessage-android"]["etag"], entries["jmessage-android"]["status"]) == (
+        None,
+        200,
+    )
+
+
+def test_a_refresh_of_the_catalog_builds_the_same_dataset_as_its_local_copies(
+    run_cli: Run, tmp_path: Path, cache: Path, httpx_mock: HTTPXMock
+) -> None:
+    # `build --remote` without --sources fetches every page of the built-in catalog.
+    pages = [source for source in CATALOG if source.enabled]
+    for source in pages:
+        assert source.path is not None
+        kind = MARKDOWN_TYPE if source.path.suffix == ".md" else HTML_TYPE
+        httpx_mock.add_response(url=source.url, content=source.path.read_bytes(), headers=kind)
+    offline, remote = tmp_path / "offline", tmp_path / "remote"
+    assert run_cli("build", "--out", offline).exit_code == 0
+    result = run_cli("build", "--remote", "--out", remote, "--cache", cache)
+    assert result.exit_code == 0, result.stderr
+    assert (remote / "errorcodes.json").read_bytes() == (offline / "errorcodes.json").read_bytes()
+    count = len(pages)
+    assert f"refresh: {count} source(s): {count} fetched, 0 not modified, 0 retried, 0 failed" in (
+        result.stderr
+    )
+    requests = httpx_mock.get_requests()
+    assert sorted(str(r.url) for r in requests) == sorted(source.url for source in pages)
+    assert_polite(requests)
 
 
 def test_an_unchanged_site_answers_304_and_nothing_is_rewritten(
@@ -133,7 +169,9 @@ def test_an_unchanged_site_answers_304_and_nothing_is_rewritten(
     assert snapshot(tmp_output) == before
     assert f"no change: nothing written to {tmp_output}" in result.stderr
     assert "refresh: 2 source(s): 0 fetched, 2 not modified, 0 retried, 0 failed" in result.stderr
-    assert re.search(r"^ios: .*\(HTTP 304 not modified, from cache, \d+ bytes", result.stderr, re.M)
+    assert re.search(
+        r"^jmessage-ios: .*\(HTTP 304 not modified, from cache, \d+ bytes", result.stderr, re.M
+    )
     second = httpx_mock.get_requests()[2:]
     by_url = {str(r.url): r for r in second}
     assert len(second) == 2
@@ -155,7 +193,8 @@ def test_a_changed_page_is_published_with_its_new_provenance(
     records = json.loads((tmp_output / "errorcodes.json").read_text())["records"]
     assert any(r["message"] == "Media download failed." for r in records)
     manifest = json.loads((tmp_output / "manifest.json").read_text())
-    assert manifest["sources"][0]["etag"] == '"2"'
+    ios = next(entry for entry in manifest["sources"] if entry["id"] == "jmessage-ios")
+    assert ios["etag"] == '"2"'
 
 
 def test_a_503_is_retried_and_the_refresh_succeeds(
@@ -169,7 +208,9 @@ def test_a_503_is_retried_and_the_refresh_succeeds(
     assert len(delays) == 1
     assert 1.0 <= delays[0] <= 2.0  # 2 s backoff with jitter: half to all of it
     assert "refresh: 2 source(s): 2 fetched, 0 not modified, 1 retried, 0 failed" in result.stderr
-    assert re.search(r"^ios: .*\(HTTP 200, \d+ bytes, \d+ ms, 1 retry\)$", result.stderr, re.M)
+    assert re.search(
+        r"^jmessage-ios: .*\(HTTP 200, \d+ bytes, \d+ ms, 1 retry\)$", result.stderr, re.M
+    )
     assert [str(r.url) for r in httpx_mock.get_requests(url=IOS_URL)] == [IOS_URL, IOS_URL]
     assert_polite(httpx_mock.get_requests())
 
@@ -199,7 +240,8 @@ def test_a_retry_after_beyond_the_cap_gives_up(
     result = refresh(run_cli, tmp_output, cache)
     assert result.exit_code == 3
     assert error_lines(result.stderr) == [
-        f"error: ios: {IOS_URL}: HTTP 429 Too Many Requests; the site asked to retry after "
+        f"error: jmessage-ios: {IOS_URL}: HTTP 429 Too Many Requests; the site asked to retry "
+        "after "
         "3600 s, more than the 60 s cap (--max-retry-after); the site may be down or busy; "
         "try again later"
     ]
@@ -212,14 +254,15 @@ FAILURES = [
         lambda mock: mock.add_response(url=IOS_URL, status_code=404),
         [],
         1,
-        f"ios: {IOS_URL}: HTTP 404 Not Found (not retried); check the source's url",
+        f"jmessage-ios: {IOS_URL}: HTTP 404 Not Found (not retried); check the source's url",
         id="404-not-retried",
     ),
     pytest.param(
         lambda mock: mock.add_exception(httpx.ReadTimeout("timed out"), is_reusable=True),
         ["--retries", "2"],
         3,
-        f"ios: {IOS_URL}: timed out waiting for data (after 10 s); gave up after 3 attempts; "
+        f"jmessage-ios: {IOS_URL}: timed out waiting for data (after 10 s); gave up after "
+        "3 attempts; "
         "try again later, or raise --read-timeout",
         id="timeout-every-attempt",
     ),
@@ -229,7 +272,7 @@ FAILURES = [
         ),
         [],
         4,
-        f"ios: {IOS_URL}: cannot connect ([Errno 111] Connection refused); gave up after "
+        f"jmessage-ios: {IOS_URL}: cannot connect ([Errno 111] Connection refused); gave up after "
         "4 attempts; check the url and the network, or try again later",
         id="connection-refused",
     ),
@@ -239,7 +282,7 @@ FAILURES = [
         ),
         [],
         1,
-        f"ios: {IOS_URL}: redirected to https://elsewhere.test/ios/ on another host "
+        f"jmessage-ios: {IOS_URL}: redirected to https://elsewhere.test/ios/ on another host "
         "(elsewhere.test); refusing to follow; if the page moved, update the source's url",
         id="redirect-to-another-host",
     ),
@@ -247,7 +290,7 @@ FAILURES = [
         lambda mock: mock.add_response(url=IOS_URL, content=b"<p>" * 3000, headers=HTML_TYPE),
         ["--max-body-size", "6K"],
         1,
-        f"ios: {IOS_URL}: the page is larger than the 6 KiB limit; "
+        f"jmessage-ios: {IOS_URL}: the page is larger than the 6 KiB limit; "
         "raise --max-body-size if it really is that big",
         id="oversize",
     ),
@@ -257,7 +300,8 @@ FAILURES = [
         ),
         [],
         1,
-        f"ios: {IOS_URL}: unexpected Content-Type image/png; expected an HTML or Markdown page "
+        f"jmessage-ios: {IOS_URL}: unexpected Content-Type image/png; expected an HTML or "
+        "Markdown page "
         "(text/html, text/markdown or text/plain); check the source's url",
         id="wrong-content-type",
     ),
@@ -265,7 +309,8 @@ FAILURES = [
         lambda mock: mock.add_response(url=IOS_URL, content=b"", headers=HTML_TYPE),
         [],
         1,
-        f"ios: {IOS_URL}: HTTP 200 with an empty body; the site may be failing, try again later",
+        f"jmessage-ios: {IOS_URL}: HTTP 200 with an empty body; the site may be failing, "
+        "try again later",
         id="empty-body",
     ),
     pytest.param(
@@ -274,7 +319,7 @@ FAILURES = [
         ),
         [],
         1,
-        f"no error-code table found in ios ({IOS_URL}); the page layout may have changed "
+        f"no error-code table found in jmessage-ios ({IOS_URL}); the page layout may have changed "
         "(expected a <table> whose header row has a 'Code' or '错误码' column); "
         "the page has no tables at all (HTML <table> or Markdown pipe table)",
         id="no-table",
@@ -299,7 +344,7 @@ def test_a_failed_source_fails_the_build_and_writes_nothing(
     result = refresh(run_cli, tmp_output, cache, *extra)
     assert result.exit_code == 3
     assert error_lines(result.stderr) == [f"error: {message}"]
-    assert f"ios: FAILED: {message}" in result.stderr
+    assert f"jmessage-ios: FAILED: {message}" in result.stderr
     assert "refresh: 2 source(s): 1 fetched, 0 not modified, " in result.stderr
     assert result.stderr.count(", 1 failed") == 1
     assert snapshot(tmp_output) == published
@@ -321,8 +366,9 @@ def test_every_failed_source_gets_its_own_line(
     result = refresh(run_cli, tmp_output, cache)
     assert result.exit_code == 3
     assert error_lines(result.stderr) == [
-        f"error: ios: {IOS_URL}: HTTP 410 Gone (not retried); check the source's url",
-        f"android: {ANDROID_URL}: HTTP 403 Forbidden (not retried); check the source's url",
+        f"error: jmessage-android: {ANDROID_URL}: HTTP 403 Forbidden (not retried); check the "
+        "source's url",
+        f"jmessage-ios: {IOS_URL}: HTTP 410 Gone (not retried); check the source's url",
     ]
     assert snapshot(tmp_output) == published
 
@@ -336,11 +382,12 @@ def test_a_redirect_within_the_host_is_followed(
     serve_android(httpx_mock)
     result = refresh(run_cli, tmp_output, cache)
     assert result.exit_code == 0, result.stderr
-    assert f"ios: {moved}: 41 records" in result.stderr
-    ios = json.loads((tmp_output / "manifest.json").read_text())["sources"][0]
+    assert f"jmessage-ios: {moved}: 41 records" in result.stderr
+    sources = json.loads((tmp_output / "manifest.json").read_text())["sources"]
+    ios = next(entry for entry in sources if entry["id"] == "jmessage-ios")
     assert (ios["url"], ios["final_url"], ios["location"]) == (IOS_URL, moved, moved)
     records = json.loads((tmp_output / "errorcodes.json").read_text())["records"]
-    assert all(r["url"].startswith(IOS_URL) for r in records if r["source"] == "ios")
+    assert all(r["url"].startswith(IOS_URL) for r in records if r["source"] == "jmessage-ios")
     assert [str(r.url) for r in httpx_mock.get_requests() if "ios" in str(r.url)] == [
         IOS_URL,
         moved,
@@ -361,8 +408,12 @@ def test_a_gbk_page_gives_the_records_of_its_utf8_twin(
         url=ANDROID_URL, content=ANDROID_MD, headers=MARKDOWN_TYPE, is_reusable=True
     )
     utf8, gbk = tmp_path / "utf8", tmp_path / "gbk"
-    assert run_cli("build", "--remote", "--no-cache", "--out", utf8).exit_code == 0
-    result = run_cli("build", "--remote", "--no-cache", "--out", gbk)
+    config = seed_sources_file(tmp_path)
+    assert (
+        run_cli("build", "--remote", "--sources", config, "--no-cache", "--out", utf8).exit_code
+        == 0
+    )
+    result = run_cli("build", "--remote", "--sources", config, "--no-cache", "--out", gbk)
     assert result.exit_code == 0, result.stderr
     assert IOS_GBK != IOS_HTML
     assert (gbk / "errorcodes.json").read_bytes() == (utf8 / "errorcodes.json").read_bytes()
@@ -384,7 +435,7 @@ def test_a_corrupt_cache_entry_is_fetched_in_full_with_a_warning(
     result = refresh(run_cli, tmp_output, cache)
     assert result.exit_code == 0, result.stderr
     assert (
-        f"warning: ios: ignoring the cache entry {meta} (its metadata is not valid JSON); "
+        f"warning: jmessage-ios: ignoring the cache entry {meta} (its metadata is not valid JSON); "
         "fetching the page in full"
     ) in result.stderr
     second = httpx_mock.get_requests(url=IOS_URL)[1]
@@ -403,18 +454,20 @@ def test_only_refreshes_the_named_source_and_keeps_the_others(
     before = json.loads(published["manifest.json"][0])
     changed = IOS_HTML.replace(b"Network downloading media failed.", b"Media download failed.")
     httpx_mock.add_response(url=IOS_URL, content=changed, headers=HTML_TYPE)
-    result = refresh(run_cli, tmp_output, cache, "--only", "ios")
+    result = refresh(run_cli, tmp_output, cache, "--only", "jmessage-ios")
     assert result.exit_code == 0, result.stderr
-    assert "android: kept 32 records from the previous build (not in --only)" in result.stderr
+    assert (
+        "jmessage-android: kept 32 records from the previous build (not in --only)" in result.stderr
+    )
     assert "refresh: 1 source(s): 1 fetched, 0 not modified, 0 retried, 0 failed" in result.stderr
     assert [str(r.url) for r in httpx_mock.get_requests()] == [IOS_URL]
     records = json.loads((tmp_output / "errorcodes.json").read_text())["records"]
-    assert len([r for r in records if r["source"] == "android"]) == 32
-    assert len([r for r in records if r["source"] == "ios"]) == 41
+    assert len([r for r in records if r["source"] == "jmessage-android"]) == 32
+    assert len([r for r in records if r["source"] == "jmessage-ios"]) == 41
     after = json.loads((tmp_output / "manifest.json").read_text())
-    assert [e["id"] for e in after["sources"]] == ["ios", "android"]
-    assert after["sources"][1] == before["sources"][1]
-    assert after["sources"][0]["status"] == 200
+    assert [e["id"] for e in after["sources"]] == ["jmessage-android", "jmessage-ios"]
+    assert after["sources"][0] == before["sources"][0]
+    assert after["sources"][1]["status"] == 200
 
 
 @pytest.mark.parametrize(
@@ -422,11 +475,16 @@ def test_only_refreshes_the_named_source_and_keeps_the_others(
     [
         (
             ["--only", "web"],
-            "--only: unknown source id(s) web; known ids are android, ios, js, server",
+            "--only: unknown source id(s) web; known ids are "
+            + ", ".join(sorted(source.id for source in CATALOG)),
         ),
         (
-            ["--only", "ios", "--out", "{empty}"],
-            "--only: cannot keep the records of android from the previous dataset "
+            ["--only", "jmessage-ios", "--out", "{empty}"],
+            "--only: cannot keep the records of "
+            + ", ".join(
+                source.id for source in CATALOG if source.enabled and source.id != "jmessage-ios"
+            )
+            + " from the previous dataset "
             "({empty}/errorcodes.json: dataset file not found); run a full build first",
         ),
         (

@@ -103,8 +103,10 @@ def test_refresh_over_a_real_socket_then_revalidate_with_etags(
     base, log = docs_server
     sources = tmp_path / "sources.toml"
     sources.write_text(
-        f'[[source]]\nid = "ios"\nurl = "{base}/old/ios/"\nplatform = "ios"\n\n'
-        f'[[source]]\nid = "android"\nurl = "{base}/docs/android.md"\nplatform = "android"\n',
+        f'[[source]]\nid = "ios"\nurl = "{base}/old/ios/"\nplatform = "ios"\n'
+        'product = "JMessage"\n\n'
+        f'[[source]]\nid = "android"\nurl = "{base}/docs/android.md"\nplatform = "android"\n'
+        'product = "JMessage"\n',
         encoding="utf-8",
     )
     out, cache = tmp_path / "output", tmp_path / "cache"
@@ -147,8 +149,10 @@ def test_a_missing_page_fails_over_a_real_socket_and_writes_nothing(
     base, log = docs_server
     sources = tmp_path / "sources.toml"
     sources.write_text(
-        f'[[source]]\nid = "ios"\nurl = "{base}/docs/ios/"\nplatform = "ios"\n\n'
-        f'[[source]]\nid = "gone"\nurl = "{base}/docs/gone/"\nplatform = "android"\n',
+        f'[[source]]\nid = "ios"\nurl = "{base}/docs/ios/"\nplatform = "ios"\n'
+        'product = "JMessage"\n\n'
+        f'[[source]]\nid = "gone"\nurl = "{base}/docs/gone/"\nplatform = "android"\n'
+        'product = "JMessage"\n',
         encoding="utf-8",
     )
     out = tmp_path / "output"

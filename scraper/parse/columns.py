@@ -64,21 +64,26 @@ PARAMETER_WORDS = (
 )
 _HEADER_NOISE = str.maketrans({"*": None, "`": None, ":": None, "：": None})
 _ASCII_WORD = re.compile(r"[a-z]+")
+_PATH = re.compile(r"\S*/\S*")
 # A symbolic constant: JIOT_ERR_AUTH_ERR, kJMSGErrorSDKNetworkDownloadFailed, ERR_TIMEOUT.
 _CONSTANT = re.compile(r"(?:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|k[A-Z][A-Za-z0-9]+|[A-Z]{2,}[A-Z0-9]*)")
 
 
 def header_words(header: str) -> tuple[str, set[str]]:
-    """The header folded for matching, and its ASCII words."""
+    """The header folded for matching, and its ASCII words; a url or path names nothing
+    (".../v1/codes")."""
     folded = " ".join(header.translate(_HEADER_NOISE).casefold().split())
+    folded = _PATH.sub(" ", folded)
     return folded, set(_ASCII_WORD.findall(folded))
 
 
 def _holds(folded: str, words: set[str], word: str) -> bool:
+    """Whether a header holds a word: an ASCII word whole or as its plural ("Instructions",
+    "Error Codes"), a phrase as whole words in order, a Chinese word anywhere."""
     if word.isascii():
-        if " " in word:  # a phrase: its words in order, as whole words
-            return re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", folded) is not None
-        return word in words
+        if " " in word:
+            return re.search(rf"(?<![a-z]){re.escape(word)}s?(?![a-z])", folded) is not None
+        return word in words or f"{word}s" in words
     return word in folded
 
 

@@ -232,7 +232,7 @@ def _numbered(
     numbered: list[tuple[Record, Origin]] = []
     for record, origin in records:
         same = (record.platform, record.sdk, record.section, record.code_text)
-        row = (*same, *(getattr(record, name) for name in _ROW_FIELDS))
+        row = (*same, *(getattr(record, name) for name in _ROW_FIELDS), *record.extra.items())
         first = seen_rows.get(row)
         if first is not None:
             report.duplicates.append(

@@ -65,10 +65,30 @@ MAX_SPAN = 1000  # a hostile rowspan must not turn one cell into millions
 MAX_COLUMNS = 64  # error-code tables have 3 or 4; wider rows are cut here to bound memory
 # Paragraphs are kept too, only to notice Markdown that was never rendered ("## JMRTC iOS" as
 # text above a table would otherwise leave that table under the heading before it).
-# Lists, definition lists and code are kept for codes written without a table: a bullet list
-# of "899003 username不合法" items, or an enum declaration "kJMSGError... = 860015," whose
-# members a definition list documents.
-_KEEP = SoupStrainer([*HEADING_LEVELS, "table", "p", "ul", "ol", "dl", "code"])
+_KEEP_NAMES = (*HEADING_LEVELS, "table", "p")
+# Lists, definition lists and code are kept for codes written without a table, but only on a
+# page that shows signs of them: a list right after a heading or paragraph that says "Error
+# Code" (899003 username不合法 ...), or an enum declaration (kJMSGError... = 860015,) whose
+# members a definition list documents. A site's menus are lists too, and building them into
+# the tree would cost more than the page's tables.
+_LIST_AFTER_LABEL = re.compile(
+    r"(?:error\s*codes?|errcode|错误码|返回码|错误代码|状态码)[^<]{0,40}(?:</[a-z0-9]+>\s*){1,3}"
+    r"(?:<p>[^<]{0,60}</p>\s*)?<(?:ul|ol)\b",
+    re.IGNORECASE,
+)
+_STRAINERS: dict[tuple[bool, bool], SoupStrainer] = {}
+
+
+def _strainer(html: str) -> SoupStrainer:
+    """What to build of this page: headings, tables and paragraphs, and lists or enum
+    declarations where the page shows signs of codes written that way."""
+    signs = (_LIST_AFTER_LABEL.search(html) is not None, _ENUM_WORDS.search(html) is not None)
+    if signs not in _STRAINERS:
+        names = [*_KEEP_NAMES, *(("ul", "ol") if signs[0] else ()), *(("dl", "code") * signs[1])]
+        _STRAINERS[signs] = SoupStrainer(names)
+    return _STRAINERS[signs]
+
+
 # Not shown as text: code, inert templates, icons, and ruby annotations (rt/rp).
 _SKIPPED = frozenset({"script", "style", "template", "noscript", "svg", "math", "rt", "rp"})
 # Elements that separate words: their text must not run into the text around them.
@@ -134,7 +154,7 @@ def _parse(html: str) -> BeautifulSoup:
         # XHTML pages start with <?xml ...?>, and a tiny page may look like a URL: both are fine.
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
-        return BeautifulSoup(clean, "lxml", parse_only=_KEEP)
+        return BeautifulSoup(clean, "lxml", parse_only=_strainer(clean))
 
 
 @dataclass(slots=True)

@@ -198,7 +198,9 @@ def source_entry(page: ParsedPage) -> dict[str, object]:
         **(report.provenance.as_entry() if report.provenance else {}),
         "tables": report.tables,
         "tables_without_section": report.tables_without_section,
-        "records": len(page.records) - len(report.duplicates),
+        # A page's repeated rows are already left out of its records (parse.rows), and with the
+        # source in the key no two pages share a key: these are the records it publishes.
+        "records": len(page.records),
         "blank_rows": report.blank_rows,
         "anomalies": len(report.anomalies),
         "duplicates": len(report.duplicates),

@@ -46,7 +46,7 @@ def test_load_returns_typed_records_of_a_real_build(tmp_path: Path) -> None:
 def test_load_takes_a_folder_a_file_or_a_string(
     shared: Path, as_given: Callable[[Path], str | Path]
 ) -> None:
-    assert scraper.load(as_given(shared)) == sorted(SHARED)
+    assert scraper.load(as_given(shared)) == sorted(SHARED, key=lambda item: item.order)
 
 
 def test_load_defaults_to_the_project_dataset(
@@ -54,7 +54,7 @@ def test_load_defaults_to_the_project_dataset(
 ) -> None:
     monkeypatch.setattr(api, "DEFAULT_DATA_DIR", shared)
     monkeypatch.chdir(tmp_path)
-    assert scraper.load() == sorted(SHARED)
+    assert scraper.load() == sorted(SHARED, key=lambda item: item.order)
 
 
 def test_load_without_a_dataset_says_to_pass_a_path(
@@ -75,10 +75,17 @@ def test_load_without_a_dataset_says_to_pass_a_path(
     [
         (None, "dataset file not found"),
         (b"{", "not a dataset (invalid JSON: "),
-        (b'{"schema_version": 2, "records": []}', "unknown schema_version 2; this tool reads"),
-        (b'{"schema_version": 1, "records": [{"code": "1"}]}', "record 0 lacks a field"),
+        (b'{"schema_version": 3, "records": []}', "unknown schema_version 3; this tool reads"),
+        (
+            b'{"schema_version": 2, "records": [{"code": "1"}]}',
+            "record 0 breaks the schema: missing field 'product'; missing field 'platform'",
+        ),
+        (
+            b'{"schema_version": 1, "records": [{"code": "1"}]}',
+            "record 0 breaks the schema: ",
+        ),
     ],
-    ids=["missing", "not-json", "other-schema-version", "bad-record"],
+    ids=["missing", "not-json", "other-schema-version", "bad-record", "bad-schema-1-record"],
 )
 def test_load_of_a_bad_file_raises_dataset_error(
     tmp_path: Path, content: bytes | None, message: str

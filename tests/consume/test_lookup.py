@@ -9,6 +9,7 @@ import json
 import socket
 import sqlite3
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ import pytest
 from scraper.consume import lookup as search
 from scraper.model import SQLITE_NAME
 from tests.conftest import CliResult, snapshot
-from tests.datasets import build_seeds, record, write_dataset
+from tests.datasets import build_seeds, record, with_schema2_defaults, write_dataset
 
 RunCli = Callable[..., CliResult]
 
@@ -214,18 +215,32 @@ def test_no_match_with_json_prints_an_empty_list(run_cli: RunCli, seeds: Path) -
 def test_json_output_is_the_dataset_records(run_cli: RunCli, seeds: Path) -> None:
     result = run_cli("lookup", "871102", "--json", "--data", seeds)
     assert json.loads(result.stdout) == [
-        {
-            "platform": "android",
-            "sdk": "JMessage",
-            "code": 871102,
-            "message": "Request failed.please check your network connection.",
-            "description": "请求失败，请检查网络",
-            "section": "JMessage Android",
-            "source": "android",
-            "url": "https://docs.jiguang.cn/jmessage/client/im_errorcode_android/#jmessage-android",
-        }
+        with_schema2_defaults(
+            {
+                "platform": "android",
+                "sdk": "JMessage",
+                "code": 871102,
+                "message": "Request failed.please check your network connection.",
+                "description": "请求失败，请检查网络",
+                "section": "JMessage Android",
+                "source": "jmessage-android",
+                "url": "https://docs.jiguang.cn/jmessage/client/im_errorcode_android/#jmessage-android",
+            }
+        )
     ]
     assert "请求失败" in result.stdout  # not \u-escaped
+
+
+def test_json_output_keeps_the_extra_columns_as_an_object(run_cli: RunCli, tmp_path: Path) -> None:
+    stated = replace(
+        record("server", "JPush", 1011, "cannot find user", "找不到用户"),
+        http_status=400,
+        extra={"备注": "见文档", "column 4": "x"},
+    )
+    data = write_dataset(tmp_path / "data", [stated])
+    result = run_cli("lookup", "1011", "--json", "--data", data)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == [stated.as_dict()]
 
 
 def _not_sqlite(folder: Path) -> None:
@@ -239,11 +254,11 @@ def _no_table(folder: Path) -> None:
     connection.close()
 
 
-def _version_2(folder: Path) -> None:
+def _version_3(folder: Path) -> None:
     write_dataset(folder, [record()])
     connection = sqlite3.connect(folder / SQLITE_NAME)
     with connection:
-        connection.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+        connection.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     connection.close()
 
 
@@ -266,8 +281,8 @@ def _version_2(folder: Path) -> None:
             "`python -m scraper build`",
         ),
         (
-            _version_2,
-            "unknown schema_version '2'; this tool reads version 1: rebuild the dataset or "
+            _version_3,
+            "unknown schema_version '3'; this tool reads version 2: rebuild the dataset or "
             "use a matching version of this tool",
         ),
     ],
@@ -342,7 +357,7 @@ def test_no_match_under_filters_says_where_the_entries_are(
 
 @pytest.mark.parametrize(
     ("code", "source"),
-    [("899070", "server"), ("898001", "server"), ("880001", "js")],
+    [("899070", "jmessage-server"), ("898001", "jmessage-server"), ("880001", "jmessage-web")],
     ids=["server", "server-898", "web"],
 )
 def test_a_code_of_an_opt_in_source_says_how_to_include_it(
@@ -350,10 +365,10 @@ def test_a_code_of_an_opt_in_source_says_how_to_include_it(
 ) -> None:
     result = run_cli("lookup", code, "--data", seeds)
     assert result.exit_code == 1
-    pattern = "89xxxx" if source == "server" else "88xxxx"
+    pattern = "89xxxx" if source == "jmessage-server" else "88xxxx"
     assert result.stderr == (
         f"no entry matches '{code}'; {code} looks like a code of the {source} page ({pattern}), "
-        f"which the default build leaves out: build with `build --remote --include {source}`, "
+        f"which this dataset leaves out: build with `build --remote --include {source}`, "
         "then look it up again\n"
     )
 
@@ -364,9 +379,13 @@ def test_no_hint_once_the_dataset_has_that_source(run_cli: RunCli, tmp_path: Pat
     assert result.stderr == "no entry matches '899070'\n"
 
 
-def test_the_opt_in_sources_are_those_of_the_catalog() -> None:
-    from scraper.sources.catalog import OPTIONAL_SOURCES
+def test_the_opt_in_sources_are_catalog_sources_the_seed_build_leaves_out() -> None:
+    from scraper.sources.catalog import CATALOG, SEED_SOURCES
 
+    catalog = {source.id: source.platform for source in CATALOG}
+    seeds = {source.id for source in SEED_SOURCES}
     assert [(source.id, source.platform) for source in search.OPT_IN_SOURCES] == [
-        (source.id, source.platform) for source in OPTIONAL_SOURCES
+        ("jmessage-server", catalog["jmessage-server"]),
+        ("jmessage-web", catalog["jmessage-web"]),
     ]
+    assert not seeds & {source.id for source in search.OPT_IN_SOURCES}

@@ -25,6 +25,7 @@ from scraper.model import Source
 from scraper.parse.page import merge_pages, parse_page
 from scraper.sources.local import page_html, read_local
 from tests.conftest import FIXTURES, PROJECT_ROOT, CliResult
+from tests.datasets import with_schema2_defaults
 
 GENERATORS = FIXTURES / "generators"
 EXPECTED = sorted(GENERATORS.glob("*.expected.json"))
@@ -45,19 +46,22 @@ def source_for(page: Path, platform: str) -> Source:
 
 
 def expected_for(page: Path) -> dict[str, Any]:
+    """The page's expected report and records; the records, written with schema 1's fields,
+    as schema 2 states them."""
     data: dict[str, Any] = json.loads(
         page.with_name(f"{page.stem}.expected.json").read_text("utf-8")
     )
+    data["records"] = [with_schema2_defaults(record) for record in data["records"]]
     return data
 
 
-def records_of(page: Path) -> list[dict[str, str | int]]:
+def records_of(page: Path) -> list[dict[str, object]]:
     source = source_for(page, "ios")
     parsed = parse_page(page_html(read_local(source)), source)
     return [record.as_dict() for record, _ in parsed.records]
 
 
-def without_source_and_url(records: list[dict[str, str | int]]) -> list[dict[str, str | int]]:
+def without_source_and_url(records: list[dict[str, object]]) -> list[dict[str, object]]:
     return [
         {name: value for name, value in record.items() if name not in ("source", "url")}
         for record in records
@@ -145,14 +149,31 @@ def test_no_section_holds_a_permalink_glyph_an_icon_or_a_zero_width_character() 
 # Building the pages that must fail or warn, through the command line.
 
 
+# no_heading.html titles its tables with bold paragraphs only, which read as headings: these
+# pages are built with the bold removed, so that their tables have no heading at all.
+WITHOUT_BOLD_TITLES = {"no_heading"}
+
+
+def without_bold_titles(page: Path, folder: Path) -> Path:
+    """A copy of `page` in `folder` whose bold titles are plain paragraphs."""
+    copy = folder / page.name
+    text = page.read_text("utf-8")
+    assert "<strong>" in text
+    copy.write_text(text.replace("<strong>", "").replace("</strong>", ""), encoding="utf-8")
+    return copy
+
+
 def build(
     run_cli: Callable[..., CliResult], folder: Path, name: str, *flags: str
 ) -> tuple[CliResult, Path]:
     """Build the one fixture `name` with its own sources file; the output folder is returned."""
+    page = GENERATORS / f"{name}.html"
+    if name in WITHOUT_BOLD_TITLES:
+        page = without_bold_titles(page, folder)
     sources = folder / "sources.toml"
     sources.write_text(
-        f'[[source]]\nid = "{name}"\nurl = "https://docs.example/{name}/"\n'
-        f'path = "{(GENERATORS / f"{name}.html").as_posix()}"\nplatform = "ios"\n',
+        f'[[source]]\nid = "{name}"\nproduct = "JMessage"\nurl = "https://docs.example/{name}/"\n'
+        f'path = "{page.as_posix()}"\nplatform = "ios"\n',
         encoding="utf-8",
     )
     output = folder / "output"
@@ -273,6 +294,33 @@ def test_a_markdown_file_saved_as_html_is_read_as_markdown(
         ("JMessage", "https://docs.example/markdown_as_html/#jmessage-ios"),
         ("JMRTC", "https://docs.example/markdown_as_html/#jmrtc-ios"),
     }
+
+
+def test_bold_titles_standing_alone_are_the_sections_of_the_tables_below(
+    run_cli: Callable[..., CliResult], tmp_path: Path, in_project: Path
+) -> None:
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        '[[source]]\nid = "no_heading"\nproduct = "JMessage"\n'
+        'url = "https://docs.example/no_heading/"\n'
+        f'path = "{(GENERATORS / "no_heading.html").as_posix()}"\nplatform = "ios"\n',
+        encoding="utf-8",
+    )
+    output = tmp_path / "output"
+    result = run_cli("build", "--sources", sources, "--out", output, "--strict")
+    assert result.exit_code == 0, result.stderr
+    assert [line for line in result.stderr.splitlines() if line.startswith("warning: ")] == []
+    records = json.loads((output / "errorcodes.json").read_text("utf-8"))["records"]
+    assert [(record["section"], record["sdk"], record["code"]) for record in records] == [
+        ("JMRTC iOS", "JMRTC", 871001),
+        ("JMRTC iOS", "JMRTC", 871002),
+        ("JMessage iOS", "JMessage", 860015),
+        ("JMessage iOS", "JMessage", 863005),
+        ("JMessage iOS", "JMessage", 868002),
+    ]
+    manifest = json.loads((output / "manifest.json").read_text("utf-8"))
+    [entry] = manifest["sources"]
+    assert (entry["tables"], entry["tables_without_section"]) == (2, 0)
 
 
 def test_the_manifest_counts_the_tables_without_a_section(

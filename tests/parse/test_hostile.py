@@ -235,12 +235,23 @@ def test_hostile_rowspans_and_colspans_stay_bounded() -> None:
         + "</table>"
     )
     parsed = parse_page(html, IOS)
-    # The code is carried down MAX_SPAN rows, the message across MAX_COLUMNS columns.
-    assert [record.code for record, _ in parsed.records] == [1] * MAX_SPAN
+    # The code is carried down MAX_SPAN rows, the message across MAX_COLUMNS columns: the first
+    # row, then one row of the bare code, which the other carried-down rows repeat cell for cell.
+    records = [record for record, _ in parsed.records]
+    assert [(record.code, record.occurrence) for record in records] == [(1, 1), (1, 2)]
+    assert (records[0].message, records[0].description) == ("m", "m")
+    assert records[0].extra == {f"column {n}": "m" for n in range(4, MAX_COLUMNS + 1)}
+    assert (records[1].message, records[1].description, records[1].extra) == ("", "", {})
+    duplicates = parsed.report.duplicates
+    assert len(parsed.records) + len(duplicates) == MAX_SPAN
+    assert [duplicate.row for duplicate in duplicates] == list(range(4, MAX_SPAN + 2))
+    assert duplicates[0].describe() == (
+        "ios: table 1 (JMessage iOS), row 4: the same row as table 1, row 3; kept the first: 1"
+    )
     assert parsed.report.blank_rows == 10_001 - MAX_SPAN
     assert parsed.report.warnings[0] == (
-        "ios: table 1 (JMessage iOS), row 2: 64 cells but the header has 3; ignored the extra "
-        "text: " + "m | " * 19 + "m |…"
+        "ios: table 1 (JMessage iOS), row 2: 64 cells but the header has 3; kept the extra "
+        "text under 'column N' in extra: " + "m | " * 19 + "m |…"
     )
     assert MAX_COLUMNS == 64
 
@@ -252,7 +263,9 @@ def test_a_hostile_page_fails_the_build_with_exit_3_and_writes_nothing(
     page.write_bytes(bytes(range(256)) * 16)
     sources = tmp_path / "sources.toml"
     sources.write_text(
-        f'[[source]]\nid = "x"\npath = "{page.as_posix()}"\nplatform = "ios"\n', encoding="utf-8"
+        f'[[source]]\nid = "x"\nproduct = "JMessage"\npath = "{page.as_posix()}"\n'
+        'platform = "ios"\n',
+        encoding="utf-8",
     )
     result = run_cli("build", "--sources", sources, "--out", tmp_output)
     assert result.exit_code == 3

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from scraper.errors import ParseError, SourceError
-from scraper.model import Record, Source
+from scraper.model import Record, Source, key_label
 from scraper.parse.page import ParsedPage, merge_pages, parse_page
 from scraper.sources.local import render_markdown
 
@@ -38,11 +38,19 @@ def test_a_row_becomes_a_record_with_every_field() -> None:
         page("<tr><td>863004</td><td>User is not at Login state</td><td>用户未在登录状态</td></tr>")
     )
     assert record == Record(
+        product="JMessage",
         platform="ios",
         sdk="JMessage",
         code=863004,
+        code_text="863004",
+        occurrence=1,
+        name="",
         message="User is not at Login state",
         description="用户未在登录状态",
+        detail="",
+        advice="",
+        http_status=None,
+        extra={},
         section="JMessage iOS",
         source="ios",
         url="https://docs.example/ios/#jmessage-ios",
@@ -110,17 +118,14 @@ def test_blank_rows_are_skipped_and_counted() -> None:
 @pytest.mark.parametrize(
     ("row", "text"),
     [
-        (
-            "<tr><td>Code</td><td>Error Message</td><td>说明</td></tr>",
-            "Code | Error Message | 说明",
-        ),
+        ("<tr><td>Code</td><td>Message</td><td>说明</td></tr>", "Code | Message | 说明"),
         ("<tr><td>-</td><td>-</td><td></td></tr>", "- | - | "),
         (
             "<tr><td colspan='3'>注：以下错误码已废弃</td></tr>",
             "注：以下错误码已废弃 | 注：以下错误码已废弃 | 注：以下错误码已废弃",
         ),
     ],
-    ids=["repeated-header", "dash", "stray-note"],
+    ids=["another-header", "dash", "stray-note"],
 )
 def test_rows_with_text_but_no_code_are_reported_as_anomalies(row: str, text: str) -> None:
     result = parsed(page("<tr><td>1</td><td>a</td><td>b</td></tr>" + row))
@@ -135,6 +140,20 @@ def test_rows_with_text_but_no_code_are_reported_as_anomalies(row: str, text: st
         text,
     )
     assert anomaly.describe() == f"ios: table 1 (JMessage iOS), row 3: no integer code: {text}"
+
+
+def test_the_header_repeated_in_the_body_is_skipped_without_a_word() -> None:
+    result = parsed(
+        page(
+            "<tr><td>1</td><td>a</td><td>b</td></tr>"
+            "<tr><td>Code</td><td>Error Message</td><td>说明</td></tr>"
+            "<tr><td>2</td><td>c</td><td>d</td></tr>"
+        )
+    )
+    assert [(record.code, record.message) for record, _ in result.records] == [(1, "a"), (2, "c")]
+    assert [origin.row for _, origin in result.records] == [2, 4]
+    assert result.report.anomalies == []
+    assert result.report.blank_rows == 0
 
 
 def test_code_with_empty_message_is_a_record() -> None:
@@ -157,7 +176,7 @@ def test_platform_and_sdk_come_from_the_heading() -> None:
         "<tr><td>0</td><td>ok</td></tr></table>"
     )
     keys = [record.key for record, _ in parsed(html).records]
-    assert keys == [("android", "JMRTC", 0), ("ios", "JMessage", 0)]
+    assert keys == [("ios", "android", "JMRTC", "0", 1), ("ios", "ios", "JMessage", "0", 1)]
 
 
 def test_section_is_the_nearest_heading_before_the_table_and_url_has_no_anchor_without_id() -> None:
@@ -198,28 +217,65 @@ def test_bytes_are_decoded_before_parsing() -> None:
     assert parsed(html.encode("utf-8")).records[0][0].message == "消息"
 
 
-def test_duplicate_keys_keep_the_first_and_are_reported() -> None:
-    first = parsed(
+def test_a_code_listed_twice_keeps_both_rows_numbered_by_occurrence() -> None:
+    result = parsed(
         page(
             "<tr><td>1</td><td>first</td><td>a</td></tr><tr><td>1</td><td>second</td><td>b</td></tr>"
         )
     )
-    merged = merge_pages([first])
+    merged = merge_pages([result])
+    assert [(r.code, r.message, r.occurrence) for r in merged.records] == [
+        (1, "first", 1),
+        (1, "second", 2),
+    ]
+    assert [key_label(r.key) for r in merged.records] == [
+        "ios/ios/JMessage/1",
+        "ios/ios/JMessage/1 (2)",
+    ]
+    assert result.report.duplicates == []
+    assert merged.duplicates == []
+
+
+def test_a_row_repeated_cell_for_cell_is_dropped_and_reported() -> None:
+    result = parsed(
+        page(
+            "<tr><td>1</td><td>first</td><td>a</td></tr><tr><td>1</td><td>first</td><td>a</td></tr>"
+        )
+    )
+    assert [(r.code, r.message, r.occurrence) for r, _ in result.records] == [(1, "first", 1)]
+    assert len(result.report.duplicates) == 1
+    duplicate = result.report.duplicates[0]
+    assert (duplicate.table, duplicate.row) == (1, 3)
+    assert duplicate.describe() == (
+        "ios: table 1 (JMessage iOS), row 3: the same row as table 1, row 2; kept the first: "
+        "1 | first | a"
+    )
+
+
+def test_duplicate_keys_across_pages_keep_the_first_and_are_reported() -> None:
+    # One source id can only be listed once, so only the same source parsed twice repeats a key.
+    first = parsed(page("<tr><td>1</td><td>first</td><td>a</td></tr>"))
+    again = parsed(page("<tr><td>1</td><td>second</td><td>b</td></tr>"))
+    merged = merge_pages([first, again])
     assert [(record.code, record.message) for record in merged.records] == [(1, "first")]
-    assert first.report.duplicates == []  # the page given is left as it was
-    assert merged.pages[0].report.duplicates == merged.duplicates
+    assert again.report.duplicates == []  # the page given is left as it was
+    assert merged.pages[0].report.duplicates == []
+    assert merged.pages[1].report.duplicates == merged.duplicates
     assert len(merged.duplicates) == 1
     duplicate = merged.duplicates[0]
-    assert duplicate.row == 3
+    assert duplicate.row == 2
     assert (
-        "duplicate key ios/JMessage/1, first seen in ios (JMessage iOS); kept the first"
+        "duplicate key ios/ios/JMessage/1, first seen in ios (JMessage iOS); kept the first"
         in duplicate.describe()
     )
 
 
-def test_merge_sorts_by_platform_sdk_code_and_keeps_different_sdks_apart() -> None:
+def test_merge_sorts_by_source_platform_sdk_then_numeric_code_and_keeps_sdks_apart() -> None:
     ios = parsed(
-        page("<tr><td>9</td><td>m</td><td>d</td></tr><tr><td>0</td><td>m</td><td>d</td></tr>")
+        page(
+            "<tr><td>10</td><td>m</td><td>d</td></tr><tr><td>9</td><td>m</td><td>d</td></tr>"
+            "<tr><td>0</td><td>m</td><td>d</td></tr>"
+        )
     )
     android = parse_page(
         "<h2>JMRTC Android</h2><table><tr><th>Code</th></tr><tr><td>0</td></tr></table>"
@@ -228,10 +284,11 @@ def test_merge_sorts_by_platform_sdk_code_and_keeps_different_sdks_apart() -> No
     )
     keys = [record.key for record in merge_pages([ios, android]).records]
     assert keys == [
-        ("android", "JMRTC", 0),
-        ("android", "JMessage", 0),
-        ("ios", "JMessage", 0),
-        ("ios", "JMessage", 9),
+        ("android", "android", "JMRTC", "0", 1),
+        ("android", "android", "JMessage", "0", 1),
+        ("ios", "ios", "JMessage", "0", 1),
+        ("ios", "ios", "JMessage", "9", 1),
+        ("ios", "ios", "JMessage", "10", 1),
     ]
 
 

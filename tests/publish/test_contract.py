@@ -18,7 +18,7 @@ from scraper.model import (
     RECORD_FIELDS,
     SCHEMA_NAME,
     SCHEMA_VERSION,
-    SDKS,
+    SDK_OF_PRODUCT,
 )
 from scraper.parse.rows import sdk_for
 from scraper.publish.contract import json_schema, render_schema
@@ -72,7 +72,16 @@ def test_schema_version_is_pinned_to_the_one_the_tool_writes() -> None:
 
 @pytest.mark.parametrize("heading", ["JMRTC iOS", "JMessage Android", ""], ids=str)
 def test_every_sdk_the_parser_gives_is_allowed(heading: str) -> None:
-    assert sdk_for(heading) in SDKS
+    sdk = sdk_for(heading)
+    assert sdk in SDK_OF_PRODUCT["JMessage"]
+    assert sdk == ("JMRTC" if "JMRTC" in heading else "JMessage")
+    schema: Document = json_schema()
+    assert schema["$defs"]["record"]["properties"]["sdk"]["minLength"] == 1
+
+
+def test_the_sdk_of_another_product_is_the_product() -> None:
+    assert sdk_for("JMRTC iOS", "JPush") == "JPush"
+    assert sdk_for("", "JSMS") == "JSMS"
 
 
 def _set(path: tuple[str | int, ...], value: object) -> Callable[[Document], None]:
@@ -96,7 +105,7 @@ def _delete(path: tuple[str | int, ...]) -> Callable[[Document], None]:
 
 
 BROKEN = [
-    ("schema-version-2", _set(("schema_version",), 2), "$.schema_version", "const"),
+    ("schema-version-1", _set(("schema_version",), 1), "$.schema_version", "const"),
     ("no-records", _delete(("records",)), "$", "required"),
     ("records-not-a-list", _set(("records",), {}), "$.records", "type"),
     ("unknown-top-level-key", _set(("generated",), "now"), "$", "additionalProperties"),
@@ -105,9 +114,24 @@ BROKEN = [
     ("message-missing", _delete(("records", 1, "message")), "$.records[1]", "required"),
     ("message-null", _set(("records", 1, "message"), None), "$.records[1].message", "type"),
     ("unknown-platform", _set(("records", 2, "platform"), "mac"), "$.records[2].platform", "enum"),
-    ("unknown-sdk", _set(("records", 2, "sdk"), "JPush"), "$.records[2].sdk", "enum"),
+    ("empty-sdk", _set(("records", 2, "sdk"), ""), "$.records[2].sdk", "minLength"),
     ("empty-source", _set(("records", 3, "source"), ""), "$.records[3].source", "minLength"),
     ("extra-field", _set(("records", 4, "note"), "x"), "$.records[4]", "additionalProperties"),
+    ("empty-product", _set(("records", 0, "product"), ""), "$.records[0].product", "minLength"),
+    (
+        "empty-code-text",
+        _set(("records", 0, "code_text"), ""),
+        "$.records[0].code_text",
+        "minLength",
+    ),
+    ("occurrence-0", _set(("records", 0, "occurrence"), 0), "$.records[0].occurrence", "minimum"),
+    ("extra-number", _set(("records", 0, "extra"), {"a": 1}), "$.records[0].extra.a", "type"),
+    (
+        "status-as-text",
+        _set(("records", 0, "http_status"), "400"),
+        "$.records[0].http_status",
+        "type",
+    ),
 ]
 
 

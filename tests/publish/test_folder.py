@@ -30,7 +30,8 @@ def _sources(folder: Path, name: str, version: str) -> Path:
     shutil.copyfile(VERSIONS / f"{version}.md", folder / f"{name}.md")
     config = folder / f"{name}.toml"
     config.write_text(
-        f'[[source]]\nid = "ios"\nurl = "https://docs.example/ios/"\npath = "{name}.md"\n'
+        f'[[source]]\nid = "ios"\nproduct = "JMessage"\nurl = "https://docs.example/ios/"\n'
+        f'path = "{name}.md"\n'
         'platform = "ios"\n',
         encoding="utf-8",
     )

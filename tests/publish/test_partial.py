@@ -31,7 +31,7 @@ def test_a_dataset_published_meanwhile_stops_the_partial_build(
 
     monkeypatch.setattr(scraper.build, "parse_sources", parse_then_another_build_publishes)
     before = snapshot(tmp_output)
-    result = run_cli("build", "--only", "ios", "--out", tmp_output)
+    result = run_cli("build", "--only", "jmessage-ios", "--out", tmp_output)
     assert result.exit_code == 3
     assert result.stderr.splitlines()[-1] == (
         f"error: {tmp_output}: another build published a new dataset while this one ran, so the "
@@ -47,7 +47,7 @@ def test_a_dataset_published_meanwhile_stops_the_partial_build(
 
 def test_a_partial_build_of_an_unchanged_folder_publishes(run_cli: Run, tmp_output: Path) -> None:
     assert run_cli("build", "--out", tmp_output).exit_code == 0
-    result = run_cli("build", "--only", "ios", "--out", tmp_output)
+    result = run_cli("build", "--only", "jmessage-ios", "--out", tmp_output)
     assert result.exit_code == 0, result.stderr
     assert "android: kept 32 records from the previous build (not in --only)" in result.stderr
     assert f"no change: nothing written to {tmp_output}" in result.stderr

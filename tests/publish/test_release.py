@@ -80,7 +80,8 @@ def versions(tmp_path_factory: pytest.TempPathFactory) -> Versions:
     page = pages / "page.md"
     config = pages / "sources.toml"
     config.write_text(
-        '[[source]]\nid = "ios"\nurl = "https://docs.example/ios/"\npath = "page.md"\n'
+        '[[source]]\nid = "ios"\nproduct = "JMessage"\nurl = "https://docs.example/ios/"\n'
+        'path = "page.md"\n'
         'platform = "ios"\n',
         encoding="utf-8",
     )

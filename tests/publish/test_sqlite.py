@@ -28,20 +28,30 @@ def table(database: sqlite_utils.Database) -> sqlite_utils.db.Table:
 
 def test_columns_have_declared_types(table: sqlite_utils.db.Table) -> None:
     assert {column.name: column.type for column in table.columns} == {
+        "product": "TEXT",
         "platform": "TEXT",
         "sdk": "TEXT",
         "code": "INTEGER",
+        "code_text": "TEXT",
+        "occurrence": "INTEGER",
+        "name": "TEXT",
         "message": "TEXT",
         "description": "TEXT",
+        "detail": "TEXT",
+        "advice": "TEXT",
+        "http_status": "INTEGER",
+        "extra": "TEXT",
         "section": "TEXT",
         "source": "TEXT",
         "url": "TEXT",
     }
-    assert all(column.notnull for column in table.columns)
+    # Only the nullable numbers may be null: a code that is a word, a row without an HTTP status.
+    nullable = {column.name for column in table.columns if not column.notnull}
+    assert nullable == {"code", "http_status"}
 
 
 def test_primary_key(table: sqlite_utils.db.Table) -> None:
-    assert table.pks == ["platform", "sdk", "code"]
+    assert table.pks == ["source", "platform", "sdk", "code_text", "occurrence"]
 
 
 def test_full_text_table_is_found_and_linked(table: sqlite_utils.db.Table) -> None:
@@ -54,18 +64,27 @@ def test_full_text_table_is_found_and_linked(table: sqlite_utils.db.Table) -> No
     ]
 
 
-def test_counts_by_platform_sdk_view(database: sqlite_utils.Database) -> None:
-    assert "counts_by_platform_sdk" in database.view_names()
-    assert list(database.query("SELECT * FROM counts_by_platform_sdk")) == [
+def test_counts_by_product_platform_sdk_view(database: sqlite_utils.Database) -> None:
+    assert "counts_by_product_platform_sdk" in database.view_names()
+    assert list(database.query("SELECT * FROM counts_by_product_platform_sdk")) == [
         {
+            "product": "JMessage",
             "platform": "android",
             "sdk": "JMessage",
             "records": 32,
             "min_code": 0,
             "max_code": 871506,
         },
-        {"platform": "ios", "sdk": "JMRTC", "records": 8, "min_code": 871001, "max_code": 871008},
         {
+            "product": "JMessage",
+            "platform": "ios",
+            "sdk": "JMRTC",
+            "records": 8,
+            "min_code": 871001,
+            "max_code": 871008,
+        },
+        {
+            "product": "JMessage",
             "platform": "ios",
             "sdk": "JMessage",
             "records": 33,
@@ -76,10 +95,12 @@ def test_counts_by_platform_sdk_view(database: sqlite_utils.Database) -> None:
 
 
 def test_platforms_by_code_view(database: sqlite_utils.Database) -> None:
-    rows = list(database.query("SELECT * FROM platforms_by_code WHERE code IN (0, 871001)"))
+    rows = list(
+        database.query("SELECT * FROM platforms_by_code WHERE code_text IN ('0', '871001')")
+    )
     assert rows == [
-        {"code": 0, "entries": 1, "platforms": "android/JMessage"},
-        {"code": 871001, "entries": 1, "platforms": "ios/JMRTC"},
+        {"code_text": "0", "entries": 1, "platforms": "JMessage/android/JMessage"},
+        {"code_text": "871001", "entries": 1, "platforms": "JMessage/ios/JMRTC"},
     ]
     total = database.execute("SELECT SUM(entries), COUNT(*) FROM platforms_by_code").fetchone()
     assert total == (73, 73)
@@ -87,7 +108,7 @@ def test_platforms_by_code_view(database: sqlite_utils.Database) -> None:
 
 def test_schema_version_is_recorded(database: sqlite_utils.Database) -> None:
     assert list(database.query("SELECT value FROM meta WHERE key = 'schema_version'")) == [
-        {"value": "1"}
+        {"value": "2"}
     ]
 
 
@@ -102,6 +123,10 @@ def test_platforms_by_code_lists_every_platform_and_sdk_of_a_code(tmp_path: Path
     )
     database = sqlite_utils.Database(folder / SQLITE_NAME)
     assert list(database.query("SELECT * FROM platforms_by_code")) == [
-        {"code": 1001, "entries": 3, "platforms": "android/JMessage, ios/JMRTC, ios/JMessage"}
+        {
+            "code_text": "1001",
+            "entries": 3,
+            "platforms": "JMessage/android/JMessage, JMessage/ios/JMRTC, JMessage/ios/JMessage",
+        }
     ]
     database.close()

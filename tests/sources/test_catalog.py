@@ -9,9 +9,15 @@ from pathlib import Path
 import pytest
 
 from scraper.errors import ConfigError
-from scraper.model import Source
+from scraper.model import PRODUCTS, Source
 from scraper.sources import catalog
-from scraper.sources.catalog import BUILTIN_SOURCES, load_sources, select_sources
+from scraper.sources.catalog import (
+    BUILTIN_SOURCES,
+    OPTIONAL_SOURCES,
+    SEED_SOURCES,
+    load_sources,
+    select_sources,
+)
 from tests.conftest import SEEDS, CliResult
 
 
@@ -24,68 +30,115 @@ def write_sources(folder: Path, text: str) -> Path:
 
 
 def test_builtin_sources_point_at_the_seed_copies_and_live_pages() -> None:
-    enabled = {source.id: source for source in BUILTIN_SOURCES if source.enabled}
-    assert enabled["ios"].path == SEEDS / "im_errorcode_ios.md"
-    assert enabled["ios"].url == "https://docs.jiguang.cn/jmessage/client/im_errorcode_ios/"
-    assert enabled["android"].path == SEEDS / "im_errorcode_android.md"
-    assert enabled["android"].url == "https://docs.jiguang.cn/jmessage/client/im_errorcode_android/"
-    assert (enabled["ios"].platform, enabled["android"].platform) == ("ios", "android")
-    assert set(enabled) == {"ios", "android"}
+    seeds = {source.id: source for source in SEED_SOURCES}
+    ios, android = seeds["jmessage-ios"], seeds["jmessage-android"]
+    assert ios.path == SEEDS / "im_errorcode_ios.md"
+    assert ios.url == "https://docs.jiguang.cn/jmessage/client/im_errorcode_ios/"
+    assert android.path == SEEDS / "im_errorcode_android.md"
+    assert android.url == "https://docs.jiguang.cn/jmessage/client/im_errorcode_android/"
+    assert (ios.platform, android.platform) == ("ios", "android")
+    assert (ios.product, android.product) == ("JMessage", "JMessage")
+    assert set(seeds) == {"jmessage-ios", "jmessage-android"}
+    assert all(source.enabled for source in SEED_SOURCES)
+    assert set(SEED_SOURCES) <= set(BUILTIN_SOURCES)
+
+
+def test_the_catalog_enables_the_chinese_pages_and_holds_the_english_ones_off() -> None:
+    assert all(source.enabled for source in BUILTIN_SOURCES)
+    assert not any(source.enabled for source in OPTIONAL_SOURCES)
+    ids = [source.id for source in BUILTIN_SOURCES + OPTIONAL_SOURCES]
+    assert len(ids) == len(set(ids))
+    assert all(source.id.endswith("-en") for source in OPTIONAL_SOURCES)
+    assert not any(source.id.endswith("-en") for source in BUILTIN_SOURCES)
+    assert all(source.product in PRODUCTS for source in BUILTIN_SOURCES + OPTIONAL_SOURCES)
+    assert all(
+        source.path is not None and source.path.is_file()
+        for source in BUILTIN_SOURCES + OPTIONAL_SOURCES
+    )
 
 
 def test_relative_paths_resolve_against_the_sources_file(tmp_path: Path) -> None:
     path = write_sources(
         tmp_path,
-        '[[source]]\nid = "ios"\nurl = "https://x.example/ios/"\n'
+        '[[source]]\nid = "ios"\nproduct = "JPush"\nurl = "https://x.example/ios/"\n'
         'path = "copies/ios.md"\nplatform = "ios"\n',
     )
     assert load_sources(path) == (
-        Source("ios", "https://x.example/ios/", tmp_path / "copies" / "ios.md", "ios"),
+        Source(
+            "ios", "https://x.example/ios/", tmp_path / "copies" / "ios.md", "ios", product="JPush"
+        ),
     )
 
 
 def test_absolute_paths_are_kept(tmp_path: Path) -> None:
     target = SEEDS / "im_errorcode_android.md"
     path = write_sources(
-        tmp_path, f'[[source]]\nid = "a"\npath = "{target}"\nplatform = "android"\n'
+        tmp_path,
+        f'[[source]]\nid = "a"\nproduct = "JMessage"\npath = "{target}"\nplatform = "android"\n',
     )
     assert load_sources(path)[0].path == target
+
+
+# The start of an entry that most cases below complete.
+IOS_ENTRY = '[[source]]\nid = "ios"\nproduct = "JMessage"\n'
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
         (
-            '[[source]]\nid = "ios"\npath = "copies/ios.md"\nplatform = "ios"\ncolour = "red"\n',
-            "source #1: unknown key(s) colour; allowed keys are enabled, id, path, platform, url",
+            IOS_ENTRY + 'path = "copies/ios.md"\nplatform = "ios"\ncolour = "red"\n',
+            "source #1: unknown key(s) colour; allowed keys are columns, enabled, id, note, path, "
+            "platform, product, url",
         ),
-        ('[[source]]\npath = "copies/ios.md"\nplatform = "ios"\n', "source #1: missing id"),
         (
-            '[[source]]\nid = "ios"\npath = "copies/ios.md"\nplatform = "ios"\n'
-            '[[source]]\nid = "ios"\npath = "copies/ios.md"\nplatform = "ios"\n',
+            '[[source]]\nproduct = "JMessage"\npath = "copies/ios.md"\nplatform = "ios"\n',
+            "source #1: missing id",
+        ),
+        (
+            (IOS_ENTRY + 'path = "copies/ios.md"\nplatform = "ios"\n') * 2,
             "source #2: duplicate id 'ios'",
         ),
         (
-            '[[source]]\nid = "ios"\npath = "copies/missing.md"\nplatform = "ios"\n',
+            IOS_ENTRY + 'path = "copies/missing.md"\nplatform = "ios"\n',
             "source 'ios': file not found: ",
         ),
-        ('[[source]]\nid = "ios"\npath = "copies/ios.md"\n', "source 'ios': missing platform"),
         (
-            '[[source]]\nid = "ios"\npath = "copies/ios.md"\nplatform = "harmony"\n',
-            "source 'ios': unknown platform 'harmony'; expected one of ios, android, web, windows,"
-            " server",
+            IOS_ENTRY + 'path = "copies/ios.md"\n',
+            "source 'ios': missing platform",
         ),
         (
-            '[[source]]\nid = "ios"\nplatform = "ios"\n',
+            IOS_ENTRY + 'path = "copies/ios.md"\nplatform = "harmony"\n',
+            "source 'ios': unknown platform 'harmony'; expected one of ios, android, web, windows,"
+            " server, quickapp, device, client",
+        ),
+        (
+            IOS_ENTRY + 'platform = "ios"\n',
             "source 'ios': needs a url, a path, or both",
         ),
         (
-            '[[source]]\nid = "ios"\npath = 3\nplatform = "ios"\n',
+            IOS_ENTRY + 'path = 3\nplatform = "ios"\n',
             "source 'ios': path must be a string",
         ),
         ("[[source]\n", "not valid TOML"),
         ('title = "x"\n', "unknown top-level key(s) title; expected only [[source]] tables"),
         ("", "no [[source]] tables found"),
+        (
+            '[[source]]\nid = "ios"\npath = "copies/ios.md"\nplatform = "ios"\n',
+            "source 'ios': missing product: the product the page documents, one of JMessage, "
+            "JPush, JSMS, JShare, JVerification, JAnalytics, JIoT, or another vendor's product "
+            'name (product = "JPush")',
+        ),
+        (
+            IOS_ENTRY + 'path = "copies/ios.md"\nplatform = "ios"\ncolumns = { colour = "Code" }\n',
+            "source 'ios': columns: unknown role(s) colour; the roles are code, name, message, "
+            "description, detail, advice, http_status",
+        ),
+        (
+            IOS_ENTRY + 'path = "copies/ios.md"\n'
+            'platform = "ios"\ncolumns = { code = "Code", name = "code" }\n',
+            "source 'ios': columns: two roles name the same header",
+        ),
     ],
     ids=[
         "unknown-key",
@@ -99,6 +152,9 @@ def test_absolute_paths_are_kept(tmp_path: Path) -> None:
         "bad-toml",
         "unknown-top-level",
         "empty",
+        "missing-product",
+        "unknown-column-role",
+        "one-header-two-roles",
     ],
 )
 def test_configuration_errors_name_the_file_and_entry(
@@ -118,7 +174,8 @@ def test_missing_sources_file(tmp_path: Path) -> None:
 
 
 def test_select_sources_by_id_and_rejects_unknown_ids() -> None:
-    assert [source.id for source in select_sources(BUILTIN_SOURCES, ["android"])] == ["android"]
+    selected = select_sources(BUILTIN_SOURCES, ["jmessage-android"])
+    assert [source.id for source in selected] == ["jmessage-android"]
     with pytest.raises(ConfigError, match="--only: unknown source id"):
         select_sources(BUILTIN_SOURCES, ["nope"])
 
@@ -126,22 +183,25 @@ def test_select_sources_by_id_and_rejects_unknown_ids() -> None:
 def test_without_seed_pages_an_offline_build_of_them_says_what_to_use(
     run_cli: Callable[..., CliResult], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(catalog, "SEEDS", tmp_path / "not-installed")
+    missing = tmp_path / "not-installed"
+    monkeypatch.setattr(catalog, "FIXTURES", missing)
     monkeypatch.setattr(
         catalog,
         "BUILTIN_SOURCES",
         tuple(
-            replace(source, path=tmp_path / "not-installed" / source.path.name)
-            for source in BUILTIN_SOURCES
+            replace(source, path=missing / "seeds" / source.path.name)
+            for source in SEED_SOURCES
             if source.path is not None
         ),
     )
+    monkeypatch.setattr(catalog, "OPTIONAL_SOURCES", ())
     result = run_cli("build", "--out", tmp_path / "out")
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == (
-        "error: build: this installation has no seed pages (the local copies of ios, android "
-        "come with a checkout of the project): build from the live pages with `build --remote`, "
-        "or from local copies listed in a file with `build --sources FILE`\n"
+        "error: build: this installation has no local copies of the built-in pages (those of "
+        "jmessage-android, jmessage-ios come with a checkout of the project): build from the "
+        "live pages with `build --remote`, or from local copies listed in a file with "
+        "`build --sources FILE`\n"
     )
     assert not (tmp_path / "out").exists()
 

@@ -54,7 +54,8 @@ def test_seeds_give_73_records_by_section(seed_pages: list[ParsedPage]) -> None:
 
 def test_blank_jmrtc_rows_are_skipped_and_counted(seed_pages: list[ParsedPage]) -> None:
     reports = {page.source.id: page.report for page in seed_pages}
-    assert (reports["ios"].blank_rows, reports["android"].blank_rows) == (6, 0)
+    assert set(reports) == {"jmessage-ios", "jmessage-android"}
+    assert (reports["jmessage-ios"].blank_rows, reports["jmessage-android"].blank_rows) == (6, 0)
     assert all(not report.anomalies and not report.duplicates for report in reports.values())
 
 
