@@ -1,10 +1,7 @@
 """The command line: parse arguments, run a stage, print, and map errors to exit codes.
 
-Exit codes, mapped here and nowhere else: 0 success; 1 data changed (build --exit-code), the
-datasets differ (diff) or nothing matched (lookup); 2 usage or configuration error, or a
-dataset or previous file that cannot be read; 3 a source or the output folder failed; 4 the
-guard refused to publish; 130 interrupted (SIGINT) and 143 terminated (SIGTERM), having written
-nothing; 70 an internal error (a bug), with the traceback only under --debug or
+Exit codes are declared in `scraper.errors` (each error class names its own) and mapped here
+and nowhere else. An internal error (a bug) prints its traceback only under --debug or
 JMESSAGE_ERRORCODES_DEBUG=1.
 """
 
