@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import signal
 import sys
 import threading
@@ -18,7 +19,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from scraper.about import PROJECT_URL
 from scraper.about import VERSION as __version__
@@ -30,12 +31,25 @@ from scraper.errors import (
     ScraperError,
     Terminated,
 )
-from scraper.sources.options import add_remote_arguments, remote_options, seconds
+from scraper.sources.options import (
+    DEFAULT_CACHE_DIR,
+    DEFAULT_MAX_REFRESH_TIME,
+    DEFAULT_MAX_TIME,
+    DEFAULT_TIMEOUT,
+    MAX_BODY,
+    MAX_RETRIES,
+    MAX_SECONDS,
+    MIB,
+    RemoteOptions,
+)
+from scraper.sources.retry import RetryPolicy
 
 if TYPE_CHECKING:
     from scraper.model import Record
 
+_T = TypeVar("_T")
 DEFAULT_OUT = Path("output")
+_DEFAULT_RETRY = RetryPolicy()
 DEBUG_ENV = "JMESSAGE_ERRORCODES_DEBUG"
 
 
@@ -103,7 +117,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     )
     build.add_argument(
         "--lock-timeout",
-        type=seconds,
+        type=_seconds,
         default=60.0,
         metavar="SECONDS",
         help="wait at most this long for another build on the same folder (default: 60)",
@@ -133,7 +147,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         action="store_true",
         help="fail (exit 3) on any skipped row, duplicate key or parse warning",
     )
-    add_remote_arguments(build)
+    _add_remote_arguments(build)
     _add_change_arguments(build)
     build.set_defaults(handler=_run_build)
     _add_lookup_command(commands)
@@ -164,7 +178,7 @@ def _run_build(args: argparse.Namespace) -> int:
         out_dir=args.out,
         lock_timeout=args.lock_timeout,
         only=tuple(dict.fromkeys(args.only or ())),
-        remote=remote_options(args),
+        remote=_remote_options(args),
         max_shrink=args.max_shrink,
         allow_shrink=args.allow_shrink,
         now=run_time(os.environ),
@@ -404,3 +418,167 @@ def _read_dataset(path: Path) -> tuple[list[Record], str]:
         load_records(path)  # raises the DatasetError that names the file and the cause
         raise
     return records_from_json(data, str(path)), hashlib.sha256(data).hexdigest()
+
+
+def _add_remote_arguments(build: argparse.ArgumentParser) -> None:
+    """The `build` flags of a live refresh; the tuning flags need --remote."""
+    group = build.add_argument_group("live refresh (with --remote)")
+    group.add_argument(
+        "--remote",
+        action="store_true",
+        help="fetch every source's url over HTTP instead of reading its local copy",
+    )
+    group.add_argument(
+        "--cache",
+        type=Path,
+        metavar="DIR",
+        help=f"keep ETag / Last-Modified and page bodies here (default: {DEFAULT_CACHE_DIR}/)",
+    )
+    group.add_argument(
+        "--no-cache",
+        action="store_true",
+        default=None,
+        help="neither read nor write the cache: fetch every page in full",
+    )
+    group.add_argument(
+        "--connect-timeout",
+        type=_timeout,
+        metavar="SECONDS",
+        help=f"give up connecting after this long (default: {DEFAULT_TIMEOUT:g})",
+    )
+    group.add_argument(
+        "--read-timeout",
+        type=_timeout,
+        metavar="SECONDS",
+        help=f"give up when the site sends nothing for this long (default: {DEFAULT_TIMEOUT:g})",
+    )
+    group.add_argument(
+        "--max-time",
+        type=_timeout,
+        metavar="SECONDS",
+        help="give up on a request that has not completed after this long, however the site "
+        f"sends it (default: {DEFAULT_MAX_TIME:g})",
+    )
+    group.add_argument(
+        "--max-refresh-time",
+        type=_timeout,
+        metavar="SECONDS",
+        help="stop the refresh (exit 3, nothing written) when fetching has taken this long, "
+        f"retries included (default: {DEFAULT_MAX_REFRESH_TIME:g})",
+    )
+    group.add_argument(
+        "--retries",
+        type=_count,
+        metavar="N",
+        help=f"retry a transient failure at most N times (default: {_DEFAULT_RETRY.retries})",
+    )
+    group.add_argument(
+        "--retry-backoff",
+        type=_seconds,
+        metavar="SECONDS",
+        help="wait about this long before the first retry, doubling each time, with jitter "
+        f"(default: {_DEFAULT_RETRY.backoff:g}, at most {_DEFAULT_RETRY.max_backoff:g})",
+    )
+    group.add_argument(
+        "--max-retry-after",
+        type=_seconds,
+        metavar="SECONDS",
+        help="honour a Retry-After up to this long; a longer one gives up "
+        f"(default: {_DEFAULT_RETRY.max_retry_after:g})",
+    )
+    group.add_argument(
+        "--max-body-size",
+        type=_size,
+        metavar="BYTES",
+        help="refuse a page larger than this; suffixes K, M (KiB, MiB) allowed (default: 5M)",
+    )
+
+
+_TUNING = (
+    "cache",
+    "no_cache",
+    "connect_timeout",
+    "read_timeout",
+    "max_time",
+    "max_refresh_time",
+    "retries",
+    "retry_backoff",
+    "max_retry_after",
+    "max_body_size",
+)
+
+
+def _remote_options(args: argparse.Namespace) -> RemoteOptions | None:
+    """The options of `--remote`, or None for an offline build (tuning flags then are errors)."""
+    if not args.remote:
+        given = [name for name in _TUNING if getattr(args, name) is not None]
+        if given:
+            flags = ", ".join("--" + name.replace("_", "-") for name in given)
+            verb = "applies" if len(given) == 1 else "apply"
+            raise ConfigError(f"{flags} only {verb} to a live refresh; add --remote")
+        return None
+    if args.no_cache and args.cache is not None:
+        raise ConfigError("--cache and --no-cache contradict each other; give one of them")
+    defaults = RemoteOptions()
+    policy = RetryPolicy(
+        retries=_given(args.retries, defaults.retry.retries),
+        backoff=_given(args.retry_backoff, defaults.retry.backoff),
+        max_retry_after=_given(args.max_retry_after, defaults.retry.max_retry_after),
+    )
+    return RemoteOptions(
+        connect_timeout=_given(args.connect_timeout, defaults.connect_timeout),
+        read_timeout=_given(args.read_timeout, defaults.read_timeout),
+        retry=policy,
+        max_body_size=_given(args.max_body_size, defaults.max_body_size),
+        cache_dir=None if args.no_cache else (args.cache or defaults.cache_dir),
+        max_time=_given(args.max_time, defaults.max_time),
+        max_refresh_time=_given(args.max_refresh_time, defaults.max_refresh_time),
+    )
+
+
+def _given(value: _T | None, default: _T) -> _T:
+    return default if value is None else value
+
+
+def _seconds(text: str) -> float:
+    """A command-line number of seconds: finite, from 0 to a day."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 <= value <= MAX_SECONDS:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(
+            f"must be a finite number of seconds from 0 to {MAX_SECONDS:g} (a day): {text!r}"
+        )
+    return value
+
+
+def _timeout(text: str) -> float:
+    value = _seconds(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"a timeout must be more than 0 seconds: {text!r}")
+    return value
+
+
+def _count(text: str) -> int:
+    if not (text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError(f"not a whole number >= 0: {text!r}")
+    if len(text) > 3 or int(text) > MAX_RETRIES:
+        raise argparse.ArgumentTypeError(f"at most {MAX_RETRIES}: {text!r}")
+    return int(text)
+
+
+_SIZE = re.compile(r"^([0-9]{1,12})\s*(|b|k|kb|kib|m|mb|mib)$", re.I)
+
+
+def _size(text: str) -> int:
+    match = _SIZE.match(text.strip())
+    if not match:
+        raise argparse.ArgumentTypeError(f"not a size in bytes (e.g. 5242880, 512K, 5M): {text!r}")
+    number, unit = int(match.group(1)), match.group(2).lower()
+    value = number * (MIB if unit.startswith("m") else 1024 if unit.startswith("k") else 1)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0 bytes: {text!r}")
+    if value > MAX_BODY:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_BODY // MIB}M: {text!r}")
+    return value

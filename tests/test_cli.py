@@ -259,3 +259,19 @@ def test_without_strict_a_history_warning_is_counted_in_the_manifest(
     assert "warning: " in result.stderr
     manifest = json.loads((tmp_output / "manifest.json").read_bytes())
     assert manifest["run"] == {"pages.parsed": 1, "warnings.history": 1}
+
+
+def test_the_live_refresh_options_are_a_plain_value_without_command_line_code() -> None:
+    """The flags live in the CLI; `sources.options` holds only the value the fetcher takes."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, scraper.sources.options; print('argparse' in sys.modules)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=PROJECT_ROOT,
+    )
+    assert done.stdout == "False\n"
