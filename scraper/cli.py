@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, TypeVar
 from scraper.about import PROJECT_URL
 from scraper.about import VERSION as __version__
 from scraper.errors import (
+    BROKEN_PIPE,
     INTERNAL_ERROR,
     INTERRUPTED,
     TERMINATED,
@@ -53,18 +54,28 @@ _DEFAULT_RETRY = RetryPolicy()
 DEBUG_ENV = "JMESSAGE_ERRORCODES_DEBUG"
 
 
-def _stderr(line: str) -> None:
-    """One line of progress or diagnosis; text from pages in it cannot drive the terminal."""
+# Progress comes from the fetching threads too: one lock, so each line is written whole.
+_LOG_LOCK = threading.Lock()
+
+
+def _stderr(text: str) -> None:
+    """Lines of progress or diagnosis, each written whole (one write, flushed) and inert: text
+    from pages in them can neither drive the terminal nor command a CI runner reading the log."""
+    from scraper.report import inert_log_line
     from scraper.text import printable
 
-    print(printable(line), file=sys.stderr, flush=True)
+    block = "".join(inert_log_line(printable(line)) + "\n" for line in text.split("\n"))
+    with _LOG_LOCK:
+        sys.stderr.write(block)
+        sys.stderr.flush()
 
 
-def _stdout(text: str) -> None:
-    """Text for the user; on a terminal, control characters from pages are shown escaped."""
+def _stdout(text: str, *, escaped: bool = False) -> None:
+    """Text for the user; control characters from pages are shown escaped on a terminal, and
+    wherever the output goes when `escaped`."""
     from scraper.text import printable
 
-    sys.stdout.write(printable(text) if sys.stdout.isatty() else text)
+    sys.stdout.write(printable(text) if escaped or sys.stdout.isatty() else text)
 
 
 def invoked_as(argv0: str) -> str:
@@ -291,14 +302,40 @@ def _check_text_argument(value: str | None, name: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; its exit code. A reader that closes the pipe early (`| head -1`) ends
+    the command quietly, with the status `ls | head` gives."""
+    try:
+        try:
+            return _run(argv)
+        finally:
+            sys.stdout.flush()  # a closed pipe shows here, while it can still be handled
+    except BrokenPipeError:
+        _discard_output()
+        return BROKEN_PIPE
+
+
+def _discard_output() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush cannot fail on the pipe."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (OSError, ValueError):  # not a real file (a test's capture)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, descriptor)
+    os.close(devnull)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     debug = args.debug or os.environ.get(DEBUG_ENV, "") not in ("", "0")
     try:
         with _terminate_on_sigterm():
             code: int = args.handler(args)
+    except BrokenPipeError:
+        raise
     except ScraperError as error:
-        _stderr(f"error: {error}")
+        _stderr("\n".join(f"error: {line}" for line in str(error).split("\n")))
         return error.exit_code
     except KeyboardInterrupt:
         _stderr("interrupted: stopped, nothing was written")

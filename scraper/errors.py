@@ -95,6 +95,10 @@ class ReadError(SourceError):
 class FetchError(SourceError):
     """A page could not be fetched over HTTP, even after retries."""
 
+    def __init__(self, message: str, *, attempts: int = 1) -> None:
+        super().__init__(message)
+        self.attempts = attempts  # requests made, so the summary counts a failed page's retries
+
 
 class ParseError(SourceError):
     """A page held no error-code table the parser could use."""
@@ -107,7 +111,9 @@ class BuildFailed(ScraperError):
 
     def __init__(self, errors: list[SourceError]) -> None:
         self.errors = errors
-        super().__init__("\n".join(str(error) for error in errors))
+        failed = f"{len(errors)} source{'' if len(errors) == 1 else 's'} failed"
+        # One line per failed source (each names its source), then what it means for the output.
+        super().__init__("\n".join([*map(str, errors), f"nothing was written: {failed}"]))
 
 
 class StrictFailed(ScraperError):

@@ -6,12 +6,15 @@ import json
 import sqlite3
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from scraper import cli
 from scraper.files import sha256_file
+from scraper.report import Kind, Reporter
 from tests.conftest import PROJECT_ROOT, CliResult, snapshot
 
 DATA_FILES = ("errorcodes.json", "errorcodes.csv", "errorcodes.sqlite", "manifest.json")
@@ -275,3 +278,68 @@ def test_the_live_refresh_options_are_a_plain_value_without_command_line_code() 
         cwd=PROJECT_ROOT,
     )
     assert done.stdout == "False\n"
+
+
+class _Writes:
+    """A stream that keeps every write() call apart, to see what each call carried."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.calls.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_each_log_line_is_one_whole_write_even_from_many_threads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stream = _Writes()
+    monkeypatch.setattr(sys, "stderr", stream)
+    reporter = Reporter(cli._stderr)
+
+    def report(number: int) -> None:
+        for line in range(50):
+            reporter(f"thread {number}: retry {line}/50 in 0.9 s")
+            reporter.warn(Kind.CACHE, f"thread {number}: entry {line} unusable")
+
+    threads = [threading.Thread(target=report, args=(number,)) for number in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(stream.calls) == 8 * 50 * 2
+    assert all(call.endswith("\n") and call.count("\n") == 1 for call in stream.calls)
+    assert "thread 3: retry 7/50 in 0.9 s\n" in stream.calls
+    assert "warning: thread 5: entry 49 unusable\n" in stream.calls
+
+
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [
+        (
+            "warning: ios: cell '##[error]forged' ignored",
+            "warning: ios: cell '＃＃[error]forged' ignored",
+        ),
+        ("::error::forged", "：：error::forged"),
+        ("  ::add-mask::secret", "  ：：add-mask::secret"),
+        ("ios: a::b ##[group]x", "ios: a::b ＃＃[group]x"),
+        ("first\n::warning::second", "first\n：：warning::second"),
+    ],
+    ids=["##[ inside", ":: first", ":: after spaces", "both inside", "second line"],
+)
+def test_log_lines_cannot_command_a_ci_runner(
+    line: str, shown: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli._stderr(line)
+    assert capsys.readouterr().err == shown + "\n"
+
+
+def test_an_error_message_from_page_text_is_inert_in_the_log(run_cli: Run) -> None:
+    result = run_cli("lookup", "##[stop-commands]x")
+    assert result.exit_code == 1
+    assert "##[" not in result.stderr
+    assert result.stderr.startswith("no entry matches '＃＃[stop-commands]x'")

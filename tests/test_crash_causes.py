@@ -185,8 +185,9 @@ def test_charset_undefined_in_a_header_fails_the_refresh_with_exit_3(
     )
     result = run_cli("build", "--remote", "--no-cache", "--out", tmp_output, "--exit-code")
     assert result.exit_code == 3
+    assert "\nios: FAILED\n" in result.stderr
     assert (
-        f"ios: FAILED: ios ({IOS_URL}): the declared charset 'undefined' names no text encoding"
+        f"\nerror: ios ({IOS_URL}): the declared charset 'undefined' names no text encoding"
         in result.stderr
     )
 

@@ -231,7 +231,8 @@ class Fetcher:
                 if decision.delay is None:
                     # Chain to the library's exception (if any), not to the internal signal.
                     raise FetchError(
-                        f"{label}: {failure.cause}; {decision.reason}; {failure.hint}"
+                        f"{label}: {failure.cause}; {decision.reason}; {failure.hint}",
+                        attempts=attempt,
                     ) from failure.__cause__
                 retries = self.options.retry.retries
                 self._warn(
