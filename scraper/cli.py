@@ -243,7 +243,9 @@ def _add_lookup_command(commands: argparse._SubParsersAction[argparse.ArgumentPa
     lookup.add_argument(
         "query",
         metavar="QUERY",
-        help="an error code (871302) or words to find in messages and descriptions (登录, login)",
+        nargs="+",
+        help="an error code (871302) or its first digits (8713), several codes (871302 871303), "
+        "or words to find in messages and descriptions (登录, login)",
     )
     lookup.add_argument("--platform", metavar="P", help="only entries of this platform (ios, ...)")
     lookup.add_argument("--sdk", metavar="S", help="only entries of this sdk (JMessage, JMRTC)")
@@ -257,7 +259,7 @@ def _add_lookup_command(commands: argparse._SubParsersAction[argparse.ArgumentPa
         "--data",
         type=Path,
         metavar="DIR",
-        help="folder holding errorcodes.sqlite (default: the project's committed output/)",
+        help="the dataset folder, or any file in it (default: the project's committed output/)",
     )
     lookup.set_defaults(handler=_run_lookup)
 
@@ -266,21 +268,29 @@ def _run_lookup(args: argparse.Namespace) -> int:
     import json
 
     from scraper.consume.lookup import describe, find, no_match_message
+    from scraper.model import parse_code
 
-    for name in ("query", "platform", "sdk"):
+    for query in args.query:
+        _check_text_argument(query, "QUERY")
+    for name in ("platform", "sdk"):
         _check_text_argument(getattr(args, name), name.upper())
-    if not args.query.strip():
+    words = " ".join(args.query).split()
+    if not words:
         raise ConfigError("lookup: the query is empty; give an error code (871302) or a word")
-    matches = find(args.data, args.query, platform=args.platform, sdk=args.sdk)
+    # Several codes are looked up one by one; anything else is one text of words.
+    codes = len(words) > 1 and all(parse_code(word) is not None for word in words)
+    queries = words if codes else [" ".join(words)]
+    found = [find(args.data, query, platform=args.platform, sdk=args.sdk) for query in queries]
+    records = list(dict.fromkeys(record for matches in found for record in matches.records))
     if args.as_json:
-        records = [record.as_dict() for record in matches.records]
-        print(json.dumps(records, ensure_ascii=False, indent=2))
+        print(json.dumps([record.as_dict() for record in records], ensure_ascii=False, indent=2))
     else:
-        _stdout("\n".join(describe(record) for record in matches.records))
-    if matches.records:
-        return 0
-    _stderr(no_match_message(args.query, matches, platform=args.platform, sdk=args.sdk))
-    return 1
+        # Escaped wherever it goes: page text must not forge lines in a pipe or a log either.
+        _stdout("\n".join(describe(record) for record in records), escaped=True)
+    for query, matches in zip(queries, found, strict=True):
+        if not matches.records:
+            _stderr(no_match_message(query, matches, platform=args.platform, sdk=args.sdk))
+    return 0 if records else 1
 
 
 def _check_text_argument(value: str | None, name: str) -> None:
