@@ -17,9 +17,10 @@ import threading
 import traceback
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from scraper.about import PROJECT_URL
 from scraper.about import VERSION as __version__
@@ -44,9 +45,6 @@ from scraper.sources.options import (
     RemoteOptions,
 )
 from scraper.sources.retry import RetryPolicy
-
-if TYPE_CHECKING:
-    from scraper.model import Record
 
 _T = TypeVar("_T")
 DEFAULT_OUT = Path("output")
@@ -192,7 +190,7 @@ def _run_build(args: argparse.Namespace) -> int:
         remote=_remote_options(args),
         max_shrink=args.max_shrink,
         allow_shrink=args.allow_shrink,
-        now=run_time(os.environ),
+        now=_build_time(run_time(os.environ)),
         strict=args.strict,
     )
     if args.sources is None and options.remote is None:
@@ -225,6 +223,16 @@ def _run_build(args: argparse.Namespace) -> int:
     else:
         _stderr(f"no change: nothing written to {args.out}")
     return 1 if args.exit_code and result.changed else 0
+
+
+def _build_time(moment: datetime) -> datetime:
+    """The build's time, when it is one every reader of the dataset can read back."""
+    if not 1970 <= moment.year <= 9999:
+        raise ConfigError(
+            f"SOURCE_DATE_EPOCH must be a time from 1970 to 9999; got "
+            f"{os.environ.get('SOURCE_DATE_EPOCH', '').strip()!r} (the year {moment.year})"
+        )
+    return moment
 
 
 def _source_ids(text: str) -> list[str]:
@@ -444,27 +452,13 @@ def _add_diff_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
 
 
 def _run_diff(args: argparse.Namespace) -> int:
-    from scraper.publish.diff import compare, render
+    from scraper.publish.diff import compare, read_dataset_file, render
 
-    old, old_sha256 = _read_dataset(args.old)
-    new, new_sha256 = _read_dataset(args.new)
+    old, old_sha256 = read_dataset_file(args.old)
+    new, new_sha256 = read_dataset_file(args.new)
     result = compare(old, new, names=(str(args.old), str(args.new)))
     _stdout(render(result, args.output_format, old_sha256, new_sha256))
     return 0 if result.is_empty else 1
-
-
-def _read_dataset(path: Path) -> tuple[list[Record], str]:
-    """A dataset's records and sha256 from one read, so `<(git show REV:...)` works too."""
-    import hashlib
-
-    from scraper.consume.dataset import load_records, records_from_json
-
-    try:
-        data = path.read_bytes()
-    except OSError:
-        load_records(path)  # raises the DatasetError that names the file and the cause
-        raise
-    return records_from_json(data, str(path)), hashlib.sha256(data).hexdigest()
 
 
 def _add_remote_arguments(build: argparse.ArgumentParser) -> None:

@@ -343,3 +343,31 @@ def test_an_error_message_from_page_text_is_inert_in_the_log(run_cli: Run) -> No
     assert result.exit_code == 1
     assert "##[" not in result.stderr
     assert result.stderr.startswith("no entry matches '＃＃[stop-commands]x'")
+
+
+@pytest.mark.parametrize(
+    ("epoch", "year"),
+    [("-1", 1969), ("-62135596800", 1)],
+    ids=["1969", "year 1"],
+)
+def test_a_build_time_before_1970_is_refused_and_nothing_is_written(
+    run_cli: Run, tmp_output: Path, monkeypatch: pytest.MonkeyPatch, epoch: str, year: int
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    result = run_cli("build", "--out", tmp_output)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"error: SOURCE_DATE_EPOCH must be a time from 1970 to 9999; got '{epoch}' "
+        f"(the year {year})\n"
+    )
+    assert not tmp_output.exists()
+
+
+def test_a_build_time_after_9999_is_refused(
+    run_cli: Run, tmp_output: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "253402300800")  # 10000-01-01
+    result = run_cli("build", "--out", tmp_output)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: SOURCE_DATE_EPOCH must be")
+    assert not tmp_output.exists()
