@@ -58,7 +58,7 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/cog --check README.md docs/CATALOG.md
+	$(BIN)/cog --check README.md docs/ARCHITECTURE.md docs/CATALOG.md scraper/errors.py
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 	$(BIN)/zizmor --offline .github
@@ -69,9 +69,9 @@ lock: $(DEV_STAMP)
 	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes \
 		--output-file $(LOCK) $(LOCK_ARGS)
 
-# Rewrite the generated blocks of the README (the command reference).
+# Rewrite the generated blocks: the command reference and the exit-code tables.
 docs: $(DEV_STAMP)
-	$(BIN)/cog -r README.md docs/CATALOG.md
+	$(BIN)/cog -r README.md docs/ARCHITECTURE.md docs/CATALOG.md scraper/errors.py
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)

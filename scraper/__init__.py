@@ -28,6 +28,11 @@ _LAZY = {
 }
 
 
+def __dir__() -> list[str]:
+    """Only the public API, not the names this module uses to provide it."""
+    return sorted(__all__)
+
+
 def __getattr__(name: str) -> object:
     module = _LAZY.get(name)
     if module is None:

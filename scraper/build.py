@@ -220,7 +220,9 @@ def parse_sources(reads: list[_Read], progress: Reporter, remote: bool) -> list[
         except SourceError as error:
             errors[source.id] = error
             counts["failed"] += 1
-            progress(f"{source.id}: FAILED: {error}")
+            counts["retried"] += read.attempts > 1
+            # The cause is printed once, with the other failures, when the build stops.
+            progress(f"{source.id}: FAILED")
             continue
         parsed_by_id[source.id] = _with_location(parsed, page)
         seconds = read.seconds + seconds_parsing
@@ -279,7 +281,7 @@ def _read_pages(
 
     for source, fetched in fetch_pages(sources, remote, progress.warner(Kind.CACHE)):
         if isinstance(fetched, SourceError):
-            yield _Read(source, fetched, 0.0)
+            yield _Read(source, fetched, 0.0, getattr(fetched, "attempts", 1))
         else:
             # Said as each page arrives, so a slow refresh shows what it still waits for.
             page = fetched.page

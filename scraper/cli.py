@@ -1,10 +1,7 @@
 """The command line: parse arguments, run a stage, print, and map errors to exit codes.
 
-Exit codes, mapped here and nowhere else: 0 success; 1 data changed (build --exit-code), the
-datasets differ (diff) or nothing matched (lookup); 2 usage or configuration error, or a
-dataset or previous file that cannot be read; 3 a source or the output folder failed; 4 the
-guard refused to publish; 130 interrupted (SIGINT) and 143 terminated (SIGTERM), having written
-nothing; 70 an internal error (a bug), with the traceback only under --debug or
+Exit codes are declared in `scraper.errors` (each error class names its own) and mapped here
+and nowhere else. An internal error (a bug) prints its traceback only under --debug or
 JMESSAGE_ERRORCODES_DEBUG=1.
 """
 
@@ -13,19 +10,22 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import signal
 import sys
 import threading
 import traceback
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TypeVar
 
 from scraper.about import PROJECT_URL
 from scraper.about import VERSION as __version__
 from scraper.errors import (
+    BROKEN_PIPE,
     INTERNAL_ERROR,
     INTERRUPTED,
     TERMINATED,
@@ -33,27 +33,47 @@ from scraper.errors import (
     ScraperError,
     Terminated,
 )
-from scraper.sources.options import add_remote_arguments, remote_options, seconds
+from scraper.sources.options import (
+    DEFAULT_CACHE_DIR,
+    DEFAULT_MAX_REFRESH_TIME,
+    DEFAULT_MAX_TIME,
+    DEFAULT_TIMEOUT,
+    MAX_BODY,
+    MAX_RETRIES,
+    MAX_SECONDS,
+    MIB,
+    RemoteOptions,
+)
+from scraper.sources.retry import RetryPolicy
 
-if TYPE_CHECKING:
-    from scraper.model import Record
-
+_T = TypeVar("_T")
 DEFAULT_OUT = Path("output")
+_DEFAULT_RETRY = RetryPolicy()
 DEBUG_ENV = "JMESSAGE_ERRORCODES_DEBUG"
 
 
-def _stderr(line: str) -> None:
-    """One line of progress or diagnosis; text from pages in it cannot drive the terminal."""
+# Progress comes from the fetching threads too: one lock, so each line is written whole.
+_LOG_LOCK = threading.Lock()
+
+
+def _stderr(text: str) -> None:
+    """Lines of progress or diagnosis, each written whole (one write, flushed) and inert: text
+    from pages in them can neither drive the terminal nor command a CI runner reading the log."""
+    from scraper.report import inert_log_line
     from scraper.text import printable
 
-    print(printable(line), file=sys.stderr, flush=True)
+    block = "".join(inert_log_line(printable(line)) + "\n" for line in text.split("\n"))
+    with _LOG_LOCK:
+        sys.stderr.write(block)
+        sys.stderr.flush()
 
 
-def _stdout(text: str) -> None:
-    """Text for the user; on a terminal, control characters from pages are shown escaped."""
+def _stdout(text: str, *, escaped: bool = False) -> None:
+    """Text for the user; control characters from pages are shown escaped on a terminal, and
+    wherever the output goes when `escaped`."""
     from scraper.text import printable
 
-    sys.stdout.write(printable(text) if sys.stdout.isatty() else text)
+    sys.stdout.write(printable(text) if escaped or sys.stdout.isatty() else text)
 
 
 def invoked_as(argv0: str) -> str:
@@ -106,7 +126,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     )
     build.add_argument(
         "--lock-timeout",
-        type=seconds,
+        type=_seconds,
         default=60.0,
         metavar="SECONDS",
         help="wait at most this long for another build on the same folder (default: 60)",
@@ -136,7 +156,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         action="store_true",
         help="fail (exit 3) on any skipped row, duplicate key or parse warning",
     )
-    add_remote_arguments(build)
+    _add_remote_arguments(build)
     _add_change_arguments(build)
     build.set_defaults(handler=_run_build)
     _add_lookup_command(commands)
@@ -167,10 +187,10 @@ def _run_build(args: argparse.Namespace) -> int:
         out_dir=args.out,
         lock_timeout=args.lock_timeout,
         only=tuple(dict.fromkeys(args.only or ())),
-        remote=remote_options(args),
+        remote=_remote_options(args),
         max_shrink=args.max_shrink,
         allow_shrink=args.allow_shrink,
-        now=run_time(os.environ),
+        now=_build_time(run_time(os.environ)),
         strict=args.strict,
     )
     if args.sources is None and options.remote is None:
@@ -205,6 +225,16 @@ def _run_build(args: argparse.Namespace) -> int:
     return 1 if args.exit_code and result.changed else 0
 
 
+def _build_time(moment: datetime) -> datetime:
+    """The build's time, when it is one every reader of the dataset can read back."""
+    if not 1970 <= moment.year <= 9999:
+        raise ConfigError(
+            f"SOURCE_DATE_EPOCH must be a time from 1970 to 9999; got "
+            f"{os.environ.get('SOURCE_DATE_EPOCH', '').strip()!r} (the year {moment.year})"
+        )
+    return moment
+
+
 def _source_ids(text: str) -> list[str]:
     ids = [part.strip() for part in text.split(",")]
     if not all(ids):
@@ -221,7 +251,9 @@ def _add_lookup_command(commands: argparse._SubParsersAction[argparse.ArgumentPa
     lookup.add_argument(
         "query",
         metavar="QUERY",
-        help="an error code (871302) or words to find in messages and descriptions (登录, login)",
+        nargs="+",
+        help="an error code (871302) or its first digits (8713), several codes (871302 871303), "
+        "or words to find in messages and descriptions (登录, login)",
     )
     lookup.add_argument("--platform", metavar="P", help="only entries of this platform (ios, ...)")
     lookup.add_argument("--sdk", metavar="S", help="only entries of this sdk (JMessage, JMRTC)")
@@ -235,7 +267,7 @@ def _add_lookup_command(commands: argparse._SubParsersAction[argparse.ArgumentPa
         "--data",
         type=Path,
         metavar="DIR",
-        help="folder holding errorcodes.sqlite (default: the project's committed output/)",
+        help="the dataset folder, or any file in it (default: the project's committed output/)",
     )
     lookup.set_defaults(handler=_run_lookup)
 
@@ -244,21 +276,29 @@ def _run_lookup(args: argparse.Namespace) -> int:
     import json
 
     from scraper.consume.lookup import describe, find, no_match_message
+    from scraper.model import parse_code
 
-    for name in ("query", "platform", "sdk"):
+    for query in args.query:
+        _check_text_argument(query, "QUERY")
+    for name in ("platform", "sdk"):
         _check_text_argument(getattr(args, name), name.upper())
-    if not args.query.strip():
+    words = " ".join(args.query).split()
+    if not words:
         raise ConfigError("lookup: the query is empty; give an error code (871302) or a word")
-    matches = find(args.data, args.query, platform=args.platform, sdk=args.sdk)
+    # Several codes are looked up one by one; anything else is one text of words.
+    codes = len(words) > 1 and all(parse_code(word) is not None for word in words)
+    queries = words if codes else [" ".join(words)]
+    found = [find(args.data, query, platform=args.platform, sdk=args.sdk) for query in queries]
+    records = list(dict.fromkeys(record for matches in found for record in matches.records))
     if args.as_json:
-        records = [record.as_dict() for record in matches.records]
-        print(json.dumps(records, ensure_ascii=False, indent=2))
+        print(json.dumps([record.as_dict() for record in records], ensure_ascii=False, indent=2))
     else:
-        _stdout("\n".join(describe(record) for record in matches.records))
-    if matches.records:
-        return 0
-    _stderr(no_match_message(args.query, matches, platform=args.platform, sdk=args.sdk))
-    return 1
+        # Escaped wherever it goes: page text must not forge lines in a pipe or a log either.
+        _stdout("\n".join(describe(record) for record in records), escaped=True)
+    for query, matches in zip(queries, found, strict=True):
+        if not matches.records:
+            _stderr(no_match_message(query, matches, platform=args.platform, sdk=args.sdk))
+    return 0 if records else 1
 
 
 def _check_text_argument(value: str | None, name: str) -> None:
@@ -280,14 +320,40 @@ def _check_text_argument(value: str | None, name: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; its exit code. A reader that closes the pipe early (`| head -1`) ends
+    the command quietly, with the status `ls | head` gives."""
+    try:
+        try:
+            return _run(argv)
+        finally:
+            sys.stdout.flush()  # a closed pipe shows here, while it can still be handled
+    except BrokenPipeError:
+        _discard_output()
+        return BROKEN_PIPE
+
+
+def _discard_output() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush cannot fail on the pipe."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (OSError, ValueError):  # not a real file (a test's capture)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, descriptor)
+    os.close(devnull)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     debug = args.debug or os.environ.get(DEBUG_ENV, "") not in ("", "0")
     try:
         with _terminate_on_sigterm():
             code: int = args.handler(args)
+    except BrokenPipeError:
+        raise
     except ScraperError as error:
-        _stderr(f"error: {error}")
+        _stderr("\n".join(f"error: {line}" for line in str(error).split("\n")))
         return error.exit_code
     except KeyboardInterrupt:
         _stderr("interrupted: stopped, nothing was written")
@@ -386,24 +452,174 @@ def _add_diff_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
 
 
 def _run_diff(args: argparse.Namespace) -> int:
-    from scraper.publish.diff import compare, render
+    from scraper.publish.diff import compare, read_dataset_file, render
 
-    old, old_sha256 = _read_dataset(args.old)
-    new, new_sha256 = _read_dataset(args.new)
+    old, old_sha256 = read_dataset_file(args.old)
+    new, new_sha256 = read_dataset_file(args.new)
     result = compare(old, new, names=(str(args.old), str(args.new)))
     _stdout(render(result, args.output_format, old_sha256, new_sha256))
     return 0 if result.is_empty else 1
 
 
-def _read_dataset(path: Path) -> tuple[list[Record], str]:
-    """A dataset's records and sha256 from one read, so `<(git show REV:...)` works too."""
-    import hashlib
+def _add_remote_arguments(build: argparse.ArgumentParser) -> None:
+    """The `build` flags of a live refresh; the tuning flags need --remote."""
+    group = build.add_argument_group("live refresh (with --remote)")
+    group.add_argument(
+        "--remote",
+        action="store_true",
+        help="fetch every source's url over HTTP instead of reading its local copy",
+    )
+    group.add_argument(
+        "--cache",
+        type=Path,
+        metavar="DIR",
+        help=f"keep ETag / Last-Modified and page bodies here (default: {DEFAULT_CACHE_DIR}/)",
+    )
+    group.add_argument(
+        "--no-cache",
+        action="store_true",
+        default=None,
+        help="neither read nor write the cache: fetch every page in full",
+    )
+    group.add_argument(
+        "--connect-timeout",
+        type=_timeout,
+        metavar="SECONDS",
+        help=f"give up connecting after this long (default: {DEFAULT_TIMEOUT:g})",
+    )
+    group.add_argument(
+        "--read-timeout",
+        type=_timeout,
+        metavar="SECONDS",
+        help=f"give up when the site sends nothing for this long (default: {DEFAULT_TIMEOUT:g})",
+    )
+    group.add_argument(
+        "--max-time",
+        type=_timeout,
+        metavar="SECONDS",
+        help="give up on a request that has not completed after this long, however the site "
+        f"sends it (default: {DEFAULT_MAX_TIME:g})",
+    )
+    group.add_argument(
+        "--max-refresh-time",
+        type=_timeout,
+        metavar="SECONDS",
+        help="stop the refresh (exit 3, nothing written) when fetching has taken this long, "
+        f"retries included (default: {DEFAULT_MAX_REFRESH_TIME:g})",
+    )
+    group.add_argument(
+        "--retries",
+        type=_count,
+        metavar="N",
+        help=f"retry a transient failure at most N times (default: {_DEFAULT_RETRY.retries})",
+    )
+    group.add_argument(
+        "--retry-backoff",
+        type=_seconds,
+        metavar="SECONDS",
+        help="wait about this long before the first retry, doubling each time, with jitter "
+        f"(default: {_DEFAULT_RETRY.backoff:g}, at most {_DEFAULT_RETRY.max_backoff:g})",
+    )
+    group.add_argument(
+        "--max-retry-after",
+        type=_seconds,
+        metavar="SECONDS",
+        help="honour a Retry-After up to this long; a longer one gives up "
+        f"(default: {_DEFAULT_RETRY.max_retry_after:g})",
+    )
+    group.add_argument(
+        "--max-body-size",
+        type=_size,
+        metavar="BYTES",
+        help="refuse a page larger than this; suffixes K, M (KiB, MiB) allowed (default: 5M)",
+    )
 
-    from scraper.consume.dataset import load_records, records_from_json
 
+_TUNING = (
+    "cache",
+    "no_cache",
+    "connect_timeout",
+    "read_timeout",
+    "max_time",
+    "max_refresh_time",
+    "retries",
+    "retry_backoff",
+    "max_retry_after",
+    "max_body_size",
+)
+
+
+def _remote_options(args: argparse.Namespace) -> RemoteOptions | None:
+    """The options of `--remote`, or None for an offline build (tuning flags then are errors)."""
+    if not args.remote:
+        given = [name for name in _TUNING if getattr(args, name) is not None]
+        if given:
+            flags = ", ".join("--" + name.replace("_", "-") for name in given)
+            verb = "applies" if len(given) == 1 else "apply"
+            raise ConfigError(f"{flags} only {verb} to a live refresh; add --remote")
+        return None
+    if args.no_cache and args.cache is not None:
+        raise ConfigError("--cache and --no-cache contradict each other; give one of them")
+    defaults = RemoteOptions()
+    policy = RetryPolicy(
+        retries=_given(args.retries, defaults.retry.retries),
+        backoff=_given(args.retry_backoff, defaults.retry.backoff),
+        max_retry_after=_given(args.max_retry_after, defaults.retry.max_retry_after),
+    )
+    return RemoteOptions(
+        connect_timeout=_given(args.connect_timeout, defaults.connect_timeout),
+        read_timeout=_given(args.read_timeout, defaults.read_timeout),
+        retry=policy,
+        max_body_size=_given(args.max_body_size, defaults.max_body_size),
+        cache_dir=None if args.no_cache else (args.cache or defaults.cache_dir),
+        max_time=_given(args.max_time, defaults.max_time),
+        max_refresh_time=_given(args.max_refresh_time, defaults.max_refresh_time),
+    )
+
+
+def _given(value: _T | None, default: _T) -> _T:
+    return default if value is None else value
+
+
+def _seconds(text: str) -> float:
+    """A command-line number of seconds: finite, from 0 to a day."""
     try:
-        data = path.read_bytes()
-    except OSError:
-        load_records(path)  # raises the DatasetError that names the file and the cause
-        raise
-    return records_from_json(data, str(path)), hashlib.sha256(data).hexdigest()
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 <= value <= MAX_SECONDS:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(
+            f"must be a finite number of seconds from 0 to {MAX_SECONDS:g} (a day): {text!r}"
+        )
+    return value
+
+
+def _timeout(text: str) -> float:
+    value = _seconds(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"a timeout must be more than 0 seconds: {text!r}")
+    return value
+
+
+def _count(text: str) -> int:
+    if not (text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError(f"not a whole number >= 0: {text!r}")
+    if len(text) > 3 or int(text) > MAX_RETRIES:
+        raise argparse.ArgumentTypeError(f"at most {MAX_RETRIES}: {text!r}")
+    return int(text)
+
+
+_SIZE = re.compile(r"^([0-9]{1,12})\s*(|b|k|kb|kib|m|mb|mib)$", re.I)
+
+
+def _size(text: str) -> int:
+    match = _SIZE.match(text.strip())
+    if not match:
+        raise argparse.ArgumentTypeError(f"not a size in bytes (e.g. 5242880, 512K, 5M): {text!r}")
+    number, unit = int(match.group(1)), match.group(2).lower()
+    value = number * (MIB if unit.startswith("m") else 1024 if unit.startswith("k") else 1)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0 bytes: {text!r}")
+    if value > MAX_BODY:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_BODY // MIB}M: {text!r}")
+    return value

@@ -79,3 +79,13 @@ class Reporter:
     def data_findings(self) -> list[Finding]:
         """The warnings `--strict` fails on."""
         return [finding for finding in self.findings if finding.kind.concerns_data]
+
+
+def inert_log_line(line: str) -> str:
+    """`line` with nothing GitHub's runner acts on in a log: `##[` anywhere (`##[error]`,
+    `##[add-mask]`) and `::` at its start (`::error::`) get full-width signs (`＃＃[`, `：：`)."""
+    line = line.replace("##[", "\uff03\uff03[")
+    body = line.lstrip()
+    if body.startswith("::"):
+        line = line[: len(line) - len(body)] + "\uff1a\uff1a" + body[2:]
+    return line

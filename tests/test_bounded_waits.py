@@ -282,4 +282,5 @@ def test_a_2_gib_gzip_inside_gzip_body_is_refused_in_bounded_memory(
         else "the page is larger than the 1 MiB limit; raise --max-body-size if it really is "
         "that big"
     )
-    assert f"ios: FAILED: ios: {server.base}{path}: {expected}" in done.stderr
+    assert done.stderr.startswith("ios: FAILED\n")
+    assert f"\nerror: ios: {server.base}{path}: {expected}\n" in done.stderr

@@ -8,12 +8,15 @@ import sqlite3
 import subprocess
 import sys
 from collections import Counter
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from scraper import cli
 from scraper.files import sha256_file
+from scraper.report import Kind, Reporter
 from tests.conftest import PROJECT_ROOT, CliResult, snapshot
 from tests.datasets import default_build_expectations
 
@@ -305,3 +308,112 @@ def test_without_strict_a_history_warning_is_counted_in_the_manifest(
     assert "warning: " in result.stderr
     manifest = json.loads((tmp_output / "manifest.json").read_bytes())
     assert manifest["run"] == {"pages.parsed": 1, "warnings.history": 1}
+
+
+def test_the_live_refresh_options_are_a_plain_value_without_command_line_code() -> None:
+    """The flags live in the CLI; `sources.options` holds only the value the fetcher takes."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, scraper.sources.options; print('argparse' in sys.modules)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=PROJECT_ROOT,
+    )
+    assert done.stdout == "False\n"
+
+
+class _Writes:
+    """A stream that keeps every write() call apart, to see what each call carried."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.calls.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_each_log_line_is_one_whole_write_even_from_many_threads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stream = _Writes()
+    monkeypatch.setattr(sys, "stderr", stream)
+    reporter = Reporter(cli._stderr)
+
+    def report(number: int) -> None:
+        for line in range(50):
+            reporter(f"thread {number}: retry {line}/50 in 0.9 s")
+            reporter.warn(Kind.CACHE, f"thread {number}: entry {line} unusable")
+
+    threads = [threading.Thread(target=report, args=(number,)) for number in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(stream.calls) == 8 * 50 * 2
+    assert all(call.endswith("\n") and call.count("\n") == 1 for call in stream.calls)
+    assert "thread 3: retry 7/50 in 0.9 s\n" in stream.calls
+    assert "warning: thread 5: entry 49 unusable\n" in stream.calls
+
+
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [
+        (
+            "warning: ios: cell '##[error]forged' ignored",
+            "warning: ios: cell '＃＃[error]forged' ignored",
+        ),
+        ("::error::forged", "：：error::forged"),
+        ("  ::add-mask::secret", "  ：：add-mask::secret"),
+        ("ios: a::b ##[group]x", "ios: a::b ＃＃[group]x"),
+        ("first\n::warning::second", "first\n：：warning::second"),
+    ],
+    ids=["##[ inside", ":: first", ":: after spaces", "both inside", "second line"],
+)
+def test_log_lines_cannot_command_a_ci_runner(
+    line: str, shown: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli._stderr(line)
+    assert capsys.readouterr().err == shown + "\n"
+
+
+def test_an_error_message_from_page_text_is_inert_in_the_log(run_cli: Run) -> None:
+    result = run_cli("lookup", "##[stop-commands]x")
+    assert result.exit_code == 1
+    assert "##[" not in result.stderr
+    assert result.stderr.startswith("no entry matches '＃＃[stop-commands]x'")
+
+
+@pytest.mark.parametrize(
+    ("epoch", "year"),
+    [("-1", 1969), ("-62135596800", 1)],
+    ids=["1969", "year 1"],
+)
+def test_a_build_time_before_1970_is_refused_and_nothing_is_written(
+    run_cli: Run, tmp_output: Path, monkeypatch: pytest.MonkeyPatch, epoch: str, year: int
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    result = run_cli("build", "--out", tmp_output)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"error: SOURCE_DATE_EPOCH must be a time from 1970 to 9999; got '{epoch}' "
+        f"(the year {year})\n"
+    )
+    assert not tmp_output.exists()
+
+
+def test_a_build_time_after_9999_is_refused(
+    run_cli: Run, tmp_output: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "253402300800")  # 10000-01-01
+    result = run_cli("build", "--out", tmp_output)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: SOURCE_DATE_EPOCH must be")
+    assert not tmp_output.exists()

@@ -185,9 +185,10 @@ def test_charset_undefined_in_a_header_fails_the_refresh_with_exit_3(
     )
     result = run_cli("build", "--remote", "--no-cache", "--out", tmp_output, "--exit-code")
     assert result.exit_code == 3
+    assert "\nios: FAILED\n" in result.stderr
     assert (
-        f"jmessage-ios: FAILED: jmessage-ios ({IOS_URL}): the declared charset 'undefined' "
-        "names no text encoding" in result.stderr
+        f"\nerror: jmessage-ios ({IOS_URL}): the declared charset 'undefined' names no text encoding"
+        in result.stderr
     )
 
 

@@ -8,6 +8,8 @@ traceback is printed unless asked for, and the output folder is exactly as it wa
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import signal
 import subprocess
 import sys
@@ -16,7 +18,16 @@ from pathlib import Path
 
 import pytest
 
+import scraper
+from scraper import errors
 from scraper.cli import internal_error
+from scraper.errors import (
+    DIFFERENT,
+    EXIT_CODES,
+    INTERNAL_ERROR,
+    SUCCESS,
+    ScraperError,
+)
 from tests.conftest import PROJECT_ROOT, CliResult, snapshot
 
 Run = Callable[..., CliResult]
@@ -186,3 +197,69 @@ def test_sigterm_during_the_publish_is_exit_143_and_the_folder_is_as_it_was(
     assert done.stderr.splitlines()[-1] == "terminated: stopped, nothing was written"
     assert {name: data for name, (data, _) in snapshot(out).items()} == before
     assert not list(out.glob(".tmp-*"))
+
+
+def _every_error_class() -> list[type[ScraperError]]:
+    """Every ScraperError subclass anywhere in the package, once every module is imported."""
+    for module in pkgutil.walk_packages(scraper.__path__, "scraper."):
+        if module.name not in {"scraper.__main__"}:
+            importlib.import_module(module.name)
+    found: list[type[ScraperError]] = []
+    stack: list[type[ScraperError]] = [ScraperError]
+    while stack:
+        cls = stack.pop()
+        found.append(cls)
+        stack.extend(cls.__subclasses__())
+    return found
+
+
+ERROR_CLASSES = _every_error_class()
+
+
+def test_the_tree_covers_every_error_class_of_the_package() -> None:
+    declared = {
+        value
+        for value in vars(errors).values()
+        if isinstance(value, type) and issubclass(value, ScraperError)
+    }
+    assert set(ERROR_CLASSES) == declared
+    assert set(errors.error_classes()) == declared
+    assert len(declared) == 13
+
+
+@pytest.mark.parametrize("cls", ERROR_CLASSES, ids=lambda cls: cls.__name__)
+def test_no_error_class_exits_1_and_every_code_is_declared(cls: type[ScraperError]) -> None:
+    assert cls.exit_code != DIFFERENT
+    assert cls.exit_code in EXIT_CODES
+    assert cls.exit_code not in {SUCCESS, INTERNAL_ERROR}
+
+
+def test_the_base_class_is_a_failure_that_changed_nothing() -> None:
+    assert ScraperError.exit_code == 3
+
+
+def test_a_bare_scraper_error_exits_3_with_its_message(
+    run_cli: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fail(*_args: object, **_kwargs: object) -> None:
+        raise ScraperError("something expected went wrong")
+
+    monkeypatch.setattr("scraper.consume.lookup.find", fail)
+    result = run_cli("lookup", "871302")
+    assert (result.exit_code, result.stderr) == (3, "error: something expected went wrong\n")
+
+
+def test_the_tree_and_the_table_name_every_class_and_code() -> None:
+    tree = errors.exit_code_tree()
+    table = errors.exit_code_table()
+    rows = {line.split(" | ")[0].removeprefix("| "): line for line in table.splitlines()}
+    for cls in ERROR_CLASSES:
+        assert cls.__name__ in tree
+        if "exit_code" in cls.__dict__:  # a subclass that inherits its code is not listed
+            assert f"`{cls.__name__}`" in rows[str(cls.exit_code)]
+    assert "Terminated (BaseException)  exit 143: SIGTERM arrived" in tree
+    for code in EXIT_CODES:
+        assert f"\n| {code} | " in table
+    assert tree in errors.__doc__  # type: ignore[operator]
+    assert tree in (PROJECT_ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    assert table in (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")

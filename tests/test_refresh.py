@@ -215,6 +215,19 @@ def test_a_503_is_retried_and_the_refresh_succeeds(
     assert_polite(httpx_mock.get_requests())
 
 
+def test_a_source_that_fails_after_its_retries_is_counted_as_retried_and_failed(
+    run_cli: Run, tmp_output: Path, cache: Path, httpx_mock: HTTPXMock, delays: list[float]
+) -> None:
+    httpx_mock.add_response(url=IOS_URL, status_code=503, is_reusable=True)
+    serve_android(httpx_mock)
+    result = refresh(run_cli, tmp_output, cache, "--retries", "3")
+    assert result.exit_code == 3
+    retry_lines = [line for line in result.stderr.splitlines() if ", retry " in line]
+    assert len(retry_lines) == len(delays) == 3
+    assert "refresh: 2 source(s): 1 fetched, 0 not modified, 1 retried, 1 failed" in result.stderr
+    assert result.stderr.splitlines()[-1] == "error: nothing was written: 1 source failed"
+
+
 def test_a_429_waits_as_long_as_retry_after_says(
     run_cli: Run, tmp_output: Path, cache: Path, httpx_mock: HTTPXMock, delays: list[float]
 ) -> None:
@@ -243,7 +256,8 @@ def test_a_retry_after_beyond_the_cap_gives_up(
         f"error: jmessage-ios: {IOS_URL}: HTTP 429 Too Many Requests; the site asked to retry "
         "after "
         "3600 s, more than the 60 s cap (--max-retry-after); the site may be down or busy; "
-        "try again later"
+        "try again later",
+        "error: nothing was written: 1 source failed",
     ]
     assert delays == []
     assert snapshot(tmp_output) == published
@@ -343,8 +357,12 @@ def test_a_failed_source_fails_the_build_and_writes_nothing(
     answer(httpx_mock)
     result = refresh(run_cli, tmp_output, cache, *extra)
     assert result.exit_code == 3
-    assert error_lines(result.stderr) == [f"error: {message}"]
-    assert f"jmessage-ios: FAILED: {message}" in result.stderr
+    assert error_lines(result.stderr) == [
+        f"error: {message}",
+        "error: nothing was written: 1 source failed",
+    ]
+    assert "\njmessage-ios: FAILED\n" in result.stderr
+    assert result.stderr.count(message) == 1  # the cause once, and the id not doubled
     assert "refresh: 2 source(s): 1 fetched, 0 not modified, " in result.stderr
     assert result.stderr.count(", 1 failed") == 1
     assert snapshot(tmp_output) == published
@@ -366,9 +384,9 @@ def test_every_failed_source_gets_its_own_line(
     result = refresh(run_cli, tmp_output, cache)
     assert result.exit_code == 3
     assert error_lines(result.stderr) == [
-        f"error: jmessage-android: {ANDROID_URL}: HTTP 403 Forbidden (not retried); check the "
-        "source's url",
-        f"jmessage-ios: {IOS_URL}: HTTP 410 Gone (not retried); check the source's url",
+        f"error: jmessage-ios: {IOS_URL}: HTTP 410 Gone (not retried); check the source's url",
+        f"error: jmessage-android: {ANDROID_URL}: HTTP 403 Forbidden (not retried); check the source's url",
+        "error: nothing was written: 2 sources failed",
     ]
     assert snapshot(tmp_output) == published
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from scraper.consume.dataset import load_records
 from scraper.consume.lookup import DEFAULT_DATA_DIR
 from scraper.errors import DatasetError
-from scraper.model import JSON_NAME, Record
+from scraper.model import JSON_NAME, Record, parse_code
 
 PathLike = str | os.PathLike[str]
 
@@ -51,18 +51,25 @@ def _load_cached(file: Path, mtime_ns: int, size: int) -> tuple[Record, ...]:
 
 
 def lookup(
-    code: int,
+    code: int | str,
     platform: str | None = None,
     sdk: str | None = None,
     *,
     path: PathLike | None = None,
 ) -> list[Record]:
-    """Every record with this code, optionally only for one platform and sdk (any case).
+    """Every record with this code (871302 or "871302"), optionally only for one platform and
+    sdk (any case).
 
-    An empty list means the dataset has no such entry.
+    An empty list means the dataset has no such entry; a text that is not a code is a
+    ValueError.
     """
-    if isinstance(code, bool) or not isinstance(code, int):
-        raise TypeError(f"lookup() takes an int code, not {type(code).__name__}")
+    if isinstance(code, str):
+        number = parse_code(code.strip())
+        if number is None:
+            raise ValueError(f"lookup() takes an error code such as 871302, not {code!r}")
+        code = number
+    elif isinstance(code, bool) or not isinstance(code, int):
+        raise TypeError(f"lookup() takes an int or str code, not {type(code).__name__}")
     return [
         record
         for record in load(path)

@@ -8,10 +8,16 @@ the `diff` command and the change log all use one engine.
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Iterable
+import os
+import re
+import stat
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
+from scraper.consume.dataset import MAX_DATASET_BYTES, records_from_json
 from scraper.errors import DatasetError
 from scraper.model import KEY_FIELDS, VALUE_FIELDS, Key, Record, key_label
 from scraper.publish.formats import dump_json
@@ -48,6 +54,41 @@ class Diff:
     @property
     def is_empty(self) -> bool:
         return not (self.added or self.removed or self.changed)
+
+
+def read_dataset_file(path: Path) -> tuple[list[Record], str]:
+    """A dataset's records and the sha256 of the bytes read, from one bounded read.
+
+    A regular file or a pipe (`<(git show REV:output/errorcodes.json)`), at most the size cap
+    every dataset reader has; a device (`/dev/zero`), a folder or a socket is refused unread.
+    """
+    try:
+        # Non-blocking open, so a named pipe without a writer cannot hang it; reads block again.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError as exc:
+        raise DatasetError(f"{path}: dataset file not found") from exc
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read dataset: {exc.strerror or exc}") from exc
+    with os.fdopen(descriptor, "rb") as stream:
+        mode = os.fstat(descriptor).st_mode
+        if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
+            raise DatasetError(
+                f"{path}: not a file or a pipe (a device, a folder or a socket); "
+                "give the path of an errorcodes.json"
+            )
+        os.set_blocking(descriptor, True)
+        try:
+            data = stream.read(MAX_DATASET_BYTES + 1)
+        except OSError as exc:
+            raise DatasetError(f"{path}: cannot read dataset: {exc.strerror or exc}") from exc
+    if len(data) > MAX_DATASET_BYTES:
+        mib, rest = divmod(MAX_DATASET_BYTES, 2**20)
+        cap = f"{MAX_DATASET_BYTES} bytes" if rest else f"{mib} MiB"
+        raise DatasetError(
+            f"{path}: more than the {cap} a dataset file may hold, so not an errorcodes.json "
+            "this tool wrote"
+        )
+    return records_from_json(data, str(path)), hashlib.sha256(data).hexdigest()
 
 
 def compare(
@@ -118,13 +159,24 @@ def _quote(text: object) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def _record_line(record: Record) -> str:
-    return f"{key_label(record.key)}: {_quote(record.message)} / {_quote(record.description)}"
+# What `_quote` would escape besides the quote and the backslash: control characters.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
-def _changed_line(change: Changed, arrow: str) -> str:
+def _markdown_quote(text: str) -> str:
+    """`text` in double quotes for Markdown: quotes inside stay as written (`It's a "new"
+    error`), Markdown's own signs are escaped and control characters shown as `\\u` escapes."""
+    shown = _CONTROL.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+    return f'"{markdown_escape(shown)}"'
+
+
+def _record_line(record: Record, quote: Callable[[str], str] = _quote) -> str:
+    return f"{key_label(record.key)}: {quote(record.message)} / {quote(record.description)}"
+
+
+def _changed_line(change: Changed, arrow: str, quote: Callable[[str], str] = _quote) -> str:
     fields = "; ".join(
-        f"{name} {_quote(values.old)} {arrow} {_quote(values.new)}"
+        f"{name} {quote(values.old)} {arrow} {quote(values.new)}"
         for name, values in change.changes.items()
     )
     return f"{key_label(change.key)}: {fields}"
@@ -149,17 +201,19 @@ def markdown_escape(text: str) -> str:
 
 def render_markdown(diff: Diff, *, limit: int | None = None) -> str:
     """A bulleted list per kind of change; `limit` caps each list and says how many were left."""
+    # Only the quoted page texts can hold markup; the keys and field names are the tool's own.
+    quote = _markdown_quote
     groups = (
-        ("Added", [_record_line(record) for record in diff.added]),
-        ("Removed", [_record_line(record) for record in diff.removed]),
-        ("Changed", [_changed_line(change, "→") for change in diff.changed]),
+        ("Added", [_record_line(record, quote) for record in diff.added]),
+        ("Removed", [_record_line(record, quote) for record in diff.removed]),
+        ("Changed", [_changed_line(change, "→", quote) for change in diff.changed]),
     )
     blocks: list[str] = []
     for title, lines in groups:
         if not lines:
             continue
         shown = lines if limit is None else lines[:limit]
-        items = [f"- {markdown_escape(line)}" for line in shown]
+        items = [f"- {line}" for line in shown]
         if len(lines) > len(shown):
             items.append(f"- … and {len(lines) - len(shown)} more")
         blocks.append(f"{title} ({len(lines)}):\n\n" + "\n".join(items))

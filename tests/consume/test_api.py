@@ -130,10 +130,30 @@ def test_lookup(
     assert all(item.code == args[0] for item in found)
 
 
-@pytest.mark.parametrize("code", ["1001", 1001.0, True], ids=["str", "float", "bool"])
-def test_lookup_takes_an_int(shared: Path, code: object) -> None:
-    with pytest.raises(TypeError, match=r"^lookup\(\) takes an int code, not "):
+@pytest.mark.parametrize(
+    "code", [1001, "1001", " 1001 ", "１００１"], ids=["int", "str", "spaced", "full-width"]
+)
+def test_lookup_takes_a_code_as_int_or_text(shared: Path, code: int | str) -> None:
+    found = scraper.lookup(code, path=shared)
+    assert [item.code for item in found] == [1001] * 3
+
+
+@pytest.mark.parametrize("code", [1001.0, True], ids=["float", "bool"])
+def test_lookup_takes_no_other_type(shared: Path, code: object) -> None:
+    with pytest.raises(TypeError, match=r"^lookup\(\) takes an int or str code, not "):
         scraper.lookup(code, path=shared)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("code", ["abc", "", "1001abc"], ids=["word", "empty", "trailing"])
+def test_lookup_of_a_text_that_is_no_code_is_a_value_error(shared: Path, code: str) -> None:
+    with pytest.raises(
+        ValueError, match=rf"^lookup\(\) takes an error code such as 871302, not {code!r}$"
+    ):
+        scraper.lookup(code, path=shared)
+
+
+def test_dir_lists_only_the_public_api() -> None:
+    assert dir(scraper) == sorted(scraper.__all__)
 
 
 def _run_python(code: str) -> str:

@@ -6,8 +6,12 @@ Every test here runs with sockets disabled: a lookup must never touch the networ
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -16,7 +20,7 @@ import pytest
 
 from scraper.consume import lookup as search
 from scraper.model import SQLITE_NAME
-from tests.conftest import CliResult, snapshot
+from tests.conftest import PROJECT_ROOT, CliResult, snapshot
 from tests.datasets import build_seeds, record, with_schema2_defaults, write_dataset
 
 RunCli = Callable[..., CliResult]
@@ -173,21 +177,22 @@ def test_a_negative_code_needs_no_double_dash(run_cli: RunCli, tmp_path: Path) -
     [
         (
             ["871102", "--platform", "ios"],
-            "no entry matches '871102' (platform ios); android/JMessage has it: "
+            "no entry matches '871102' (platform ios) in {dataset}; android/JMessage has it: "
             "try --platform android\n",
         ),
-        (["123456"], "no entry matches '123456'\n"),
-        (["99999999999999999999999"], "no entry matches '99999999999999999999999'\n"),
-        (["no such words"], "no entry matches 'no such words'\n"),
-        (['a"b OR c*'], "no entry matches 'a\"b OR c*'\n"),
+        (["123456"], "no entry matches '123456' in {dataset}\n"),
+        (["99999999999999999999999"], "no entry matches '99999999999999999999999' in {dataset}\n"),
+        (["no such words"], "no entry matches 'no such words' in {dataset}\n"),
+        (['a"b OR c*'], "no entry matches 'a\"b OR c*' in {dataset}\n"),
         (
             ["871102", "--platform", "andriod"],
-            "no entry matches '871102' (platform andriod); the dataset has no platform "
-            "'andriod' (it has android, ios); android/JMessage has it: try --platform android\n",
+            "no entry matches '871102' (platform andriod) in {dataset}; the dataset has no "
+            "platform 'andriod' (it has android, ios); android/JMessage has it: "
+            "try --platform android\n",
         ),
         (
             ["871102", "--sdk", "JPush"],
-            "no entry matches '871102' (sdk JPush); the dataset has no sdk 'JPush' "
+            "no entry matches '871102' (sdk JPush) in {dataset}; the dataset has no sdk 'JPush' "
             "(it has JMRTC, JMessage); android/JMessage has it: try --sdk JMessage\n",
         ),
     ],
@@ -203,7 +208,8 @@ def test_a_negative_code_needs_no_double_dash(run_cli: RunCli, tmp_path: Path) -
 )
 def test_no_match_exits_1(run_cli: RunCli, seeds: Path, args: list[str], message: str) -> None:
     result = run_cli("lookup", *args, "--data", seeds)
-    assert (result.exit_code, result.stdout, result.stderr) == (1, "", message)
+    expected = message.replace("{dataset}", str(seeds / SQLITE_NAME))
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", expected)
 
 
 def test_no_match_with_json_prints_an_empty_list(run_cli: RunCli, seeds: Path) -> None:
@@ -367,16 +373,16 @@ def test_a_code_of_an_opt_in_source_says_how_to_include_it(
     assert result.exit_code == 1
     pattern = "89xxxx" if source == "jmessage-server" else "88xxxx"
     assert result.stderr == (
-        f"no entry matches '{code}'; {code} looks like a code of the {source} page ({pattern}), "
-        f"which this dataset leaves out: build with `build --remote --include {source}`, "
-        "then look it up again\n"
+        f"no entry matches '{code}' in {seeds / SQLITE_NAME}; {code} looks like a code of the "
+        f"{source} page ({pattern}), which this dataset leaves out: build with "
+        f"`build --remote --include {source}`, then look it up again\n"
     )
 
 
 def test_no_hint_once_the_dataset_has_that_source(run_cli: RunCli, tmp_path: Path) -> None:
     data = write_dataset(tmp_path / "data", [record("server", "JMessage", 899001, "x", "y")])
     result = run_cli("lookup", "899070", "--data", data)
-    assert result.stderr == "no entry matches '899070'\n"
+    assert result.stderr == f"no entry matches '899070' in {data / SQLITE_NAME}\n"
 
 
 def test_the_opt_in_sources_are_catalog_sources_the_seed_build_leaves_out() -> None:
@@ -388,4 +394,174 @@ def test_the_opt_in_sources_are_catalog_sources_the_seed_build_leaves_out() -> N
         ("jmessage-server", catalog["jmessage-server"]),
         ("jmessage-web", catalog["jmessage-web"]),
     ]
-    assert not seeds & {source.id for source in search.OPT_IN_SOURCES}
+
+
+@pytest.mark.parametrize("name", ["errorcodes.json", "manifest.json", "index.html"])
+def test_data_may_name_any_file_of_the_dataset_folder(
+    run_cli: RunCli, seeds: Path, name: str
+) -> None:
+    result = run_cli("lookup", "871102", "--json", "--data", seeds / name)
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert _codes(result) == [("android", "JMessage", 871102)]
+
+
+def test_the_first_digits_of_a_code_find_the_codes_they_begin(run_cli: RunCli, seeds: Path) -> None:
+    result = run_cli("lookup", "87130", "--json", "--data", seeds)
+    assert result.exit_code == 0
+    assert [code for _platform, _sdk, code in _codes(result)] == list(range(871300, 871310))
+
+
+def test_a_code_that_exists_is_not_widened_to_the_codes_it_begins(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    data = write_dataset(tmp_path / "data", [record(code=1), record(code=10), record(code=11)])
+    assert [code for *_key, code in _codes(run_cli("lookup", "1", "--json", "--data", data))] == [1]
+
+
+@pytest.mark.parametrize(
+    ("query", "written"),
+    [("登陆", "登录"), ("未登陆", "未登录"), ("帐号", "账号")],
+    ids=["short word", "trigram word", "another group"],
+)
+def test_a_variant_spelling_finds_the_one_the_page_uses(
+    run_cli: RunCli, tmp_path: Path, query: str, written: str
+) -> None:
+    data = write_dataset(
+        tmp_path / "data",
+        [record(code=1, description=f"用户{written}失败"), record(code=2, description="其他")],
+    )
+    result = run_cli("lookup", query, "--json", "--data", data)
+    assert (result.exit_code, _codes(result)) == (0, [("ios", "JMessage", 1)])
+
+
+def test_several_codes_are_each_looked_up(run_cli: RunCli, seeds: Path) -> None:
+    result = run_cli("lookup", "871302", "871303", "--json", "--data", seeds)
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert _codes(result) == [("android", "JMessage", 871302), ("android", "JMessage", 871303)]
+
+
+def test_a_code_among_several_that_matches_nothing_is_named(run_cli: RunCli, seeds: Path) -> None:
+    result = run_cli("lookup", "871302", "123456", "--json", "--data", seeds)
+    assert result.exit_code == 0
+    assert _codes(result) == [("android", "JMessage", 871302)]
+    assert result.stderr == f"no entry matches '123456' in {seeds / SQLITE_NAME}\n"
+
+
+def test_words_given_apart_are_one_text(run_cli: RunCli, shared_codes: Path) -> None:
+    apart = run_cli("lookup", "login", "需要", "--json", "--data", shared_codes)
+    together = run_cli("lookup", "login 需要", "--json", "--data", shared_codes)
+    assert _codes(apart) == _codes(together) == [("ios", "JMRTC", 1001)]
+
+
+def test_control_characters_are_escaped_in_text_output_but_exact_in_json(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    forged = "ok\x1b[2J\r::error::forged"
+    data = write_dataset(tmp_path / "data", [record(code=7, message=forged)])
+    text = run_cli("lookup", "7", "--data", data)
+    assert "  message:     ok\\x1b[2J\\r::error::forged\n" in text.stdout
+    assert "\x1b" not in text.stdout
+    assert "\r" not in text.stdout
+    as_json = run_cli("lookup", "7", "--json", "--data", data)
+    assert json.loads(as_json.stdout)[0]["message"] == forged
+
+
+RECURSIVE_VIEW = """
+CREATE TABLE meta (key TEXT, value TEXT);
+INSERT INTO meta VALUES ('schema_version', '1');
+CREATE VIEW error_codes AS
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n)
+    SELECT 'ios' AS platform, 'JMessage' AS sdk, i AS code, '' AS message,
+        '' AS description, '' AS section, 'ios' AS source, '' AS url FROM n;
+"""
+
+
+def _crafted(folder: Path, script: str) -> Path:
+    folder.mkdir()
+    connection = sqlite3.connect(folder / SQLITE_NAME)
+    connection.executescript(script)
+    connection.commit()
+    connection.close()
+    return folder
+
+
+def test_a_dataset_that_reads_forever_stops_at_the_deadline(
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = _crafted(tmp_path / "data", RECURSIVE_VIEW)
+    monkeypatch.setattr(search, "READ_DEADLINE", 0.5)
+    result = run_cli("lookup", "871302", "--data", data)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"error: {data / SQLITE_NAME}: reading it took more than 0.5 s, which the dataset never "
+        "needs, so it is not one this tool wrote; rebuild it with `python -m scraper build`\n"
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("signum", "code", "line"),
+    [
+        (signal.SIGINT, 130, "interrupted: stopped, nothing was written"),
+        (signal.SIGTERM, 143, "terminated: stopped, nothing was written"),
+    ],
+    ids=["SIGINT", "SIGTERM"],
+)
+def test_a_signal_stops_a_lookup_that_reads_forever(
+    tmp_path: Path, signum: int, code: int, line: str
+) -> None:
+    data = _crafted(tmp_path / "data", RECURSIVE_VIEW)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scraper", "lookup", "871302", "--data", str(data)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=PROJECT_ROOT,
+    )
+    time.sleep(1.5)  # well inside the query, well before the 10 s deadline
+    started = time.monotonic()
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=30)
+    assert time.monotonic() - started < 3
+    assert (process.returncode, stderr) == (code, line + "\n")
+
+
+UNCHECKED_TABLE = """
+CREATE TABLE meta (key TEXT, value TEXT);
+INSERT INTO meta VALUES ('schema_version', '1');
+CREATE TABLE error_codes (platform, sdk, code, message, description, section, source, url);
+INSERT INTO error_codes VALUES ({row});
+"""
+
+
+@pytest.mark.parametrize(
+    ("row", "args", "problem"),
+    [
+        (
+            "'ios', 'JMessage', 871302, CAST('x' AS BLOB), '', '', 'ios', ''",
+            ["871302", "--json"],
+            "an entry's message is a bytes value, where the dataset has a string",
+        ),
+        (
+            "NULL, 'JMessage', 871302, 'x', '', '', 'ios', ''",
+            ["871302", "--platform", "ios"],
+            "an entry's platform is NULL, where the dataset has a string",
+        ),
+        (
+            "'ios', 'JMessage', '871302x', 'x', '', '', 'ios', ''",
+            ["871302"],
+            "an entry's code is a str value, where the dataset has an integer",
+        ),
+    ],
+    ids=["BLOB message", "NULL platform", "text code"],
+)
+def test_a_value_of_the_wrong_type_in_the_sqlite_file_is_exit_2_naming_it(
+    run_cli: RunCli, tmp_path: Path, row: str, args: list[str], problem: str
+) -> None:
+    data = _crafted(tmp_path / "data", UNCHECKED_TABLE.format(row=row))
+    result = run_cli("lookup", *args, "--data", data)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"error: {data / SQLITE_NAME}: not a dataset this tool wrote: {problem}; rebuild it "
+        "with `python -m scraper build`\n"
+    )

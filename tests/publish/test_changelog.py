@@ -105,3 +105,11 @@ def test_an_entry_cannot_close_issues_or_ping_people() -> None:
     text = entry(Diff([added], [], []), date(2025, 3, 1))
     assert "Fixes ＃1 ... ＠octocat owner/repo＃3 GH－4" in text
     assert not re.search(r"#\d|@\w|GH-\d", text)
+
+
+def test_an_entry_escapes_only_what_markdown_needs() -> None:
+    before = Record("ios", "JMessage", 1, "It's an error", "", "", "ios", "")
+    after = replace(before, message='It\'s a "new" *error*')
+    text = entry(compare([before], [after]), date(2025, 3, 1))
+    assert '→ "It\'s a "new" \\*error\\*"' in text
+    assert '\\"' not in text

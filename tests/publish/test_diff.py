@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -147,7 +149,7 @@ def test_markdown_rendering_groups_by_kind_and_escapes_markup() -> None:
         "Removed (1):\n\n"
         '- android/JMessage 0: "Success" / "成功"\n\n'
         "Changed (1):\n\n"
-        '- ios/JMessage 863004: message "User is not at Login state" → "Not \\\\"logged\\\\" in"\n'
+        '- ios/JMessage 863004: message "User is not at Login state" → "Not "logged" in"\n'
     )
     assert render_markdown(diff) == (
         'Added (1):\n\n- ios/JMRTC 871002: "a \\*b\\* \\<c\\> \\[d\\]\\|e\\_f" / "当前状态"\n'
@@ -306,3 +308,67 @@ def test_diff_command_rejects_an_unknown_format(run_cli: Run, datasets: tuple[Pa
     with pytest.raises(SystemExit) as caught:
         run_cli("diff", *datasets, "--format", "html")
     assert caught.value.code == 2
+
+
+def test_markdown_keeps_quotes_as_written_and_shows_control_characters() -> None:
+    before = Record("ios", "JMessage", 1, "It's an error", "", "", "ios", "")
+    after = replace(before, message='It\'s a "new" error', description="a\x07b")
+    assert render_markdown(compare([before], [after])) == (
+        "Changed (1):\n\n"
+        '- ios/JMessage 1: message "It\'s an error" → "It\'s a "new" error"; '
+        'description "" → "a\\\\u0007b"\n'
+    )
+
+
+def test_diff_command_refuses_a_device_without_reading_it(
+    run_cli: Run, datasets: tuple[Path, Path]
+) -> None:
+    result = run_cli("diff", "/dev/zero", datasets[1])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "error: /dev/zero: not a file or a pipe (a device, a folder or a socket); give the path "
+        "of an errorcodes.json\n"
+    )
+
+
+def test_diff_command_reads_a_pipe_up_to_the_size_cap(
+    run_cli: Run, datasets: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("scraper.publish.diff.MAX_DATASET_BYTES", 64)
+    read_end, write_end = os.pipe()
+    writer = threading.Thread(target=lambda: _write_all(write_end, b" " * 10_000_000))
+    writer.start()
+    try:
+        result = run_cli("diff", f"/dev/fd/{read_end}", datasets[1])
+    finally:
+        os.close(read_end)
+        writer.join()
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"error: /dev/fd/{read_end}: more than the 64 bytes a dataset file may hold, so not an "
+        "errorcodes.json this tool wrote\n"
+    )
+
+
+def _write_all(descriptor: int, data: bytes) -> None:
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(data)
+    except BrokenPipeError:
+        pass  # the reader stopped at its cap, as it should
+
+
+def test_diff_command_reads_a_dataset_from_a_pipe(
+    run_cli: Run, datasets: tuple[Path, Path]
+) -> None:
+    old, new = datasets
+    read_end, write_end = os.pipe()
+    writer = threading.Thread(target=lambda: _write_all(write_end, old.read_bytes()))
+    writer.start()
+    try:
+        result = run_cli("diff", f"/dev/fd/{read_end}", new)
+    finally:
+        os.close(read_end)
+        writer.join()
+    assert (result.exit_code, result.stderr) == (1, "")
+    assert result.stdout.startswith("+1 added, -1 removed, ~1 changed\n")

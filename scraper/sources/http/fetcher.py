@@ -151,7 +151,9 @@ class Fetcher:
                 )
                 if decision.delay is None:
                     # Chain to the library's exception (if any), not to the internal signal.
-                    raise FetchError(message(label, failure, decision.reason)) from failed.__cause__
+                    raise FetchError(
+                        message(label, failure, decision.reason), attempts=attempt
+                    ) from failed.__cause__
                 retries = self.options.retry.retries
                 self._warn(
                     f"{label}: {failure.cause}, retry {attempt}/{retries} "
