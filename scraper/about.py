@@ -13,7 +13,10 @@ import os
 import re
 from collections.abc import Mapping
 
-TOOL_NAME = "jmessage-errorcodes"
+TOOL_NAME = "jiguang-errorcodes"
+# What the tool was called when it read JMessage's pages only: the command keeps this name too,
+# and an output folder whose manifest names it is still one the tool made.
+FORMER_TOOL_NAMES = ("jmessage-errorcodes",)
 VERSION = "0.1.0"
 # The repository on GitHub, as owner/name. Constants rather than a package-metadata look-up,
 # which costs more than a no-change refresh's own work.

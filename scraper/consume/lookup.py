@@ -37,7 +37,6 @@ from scraper.model import (
     Record,
     parse_code,
     record_from_mapping,
-    record_problems,
 )
 from scraper.variants import spellings
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from scraper.about import PROJECT_URL
+from scraper.about import PROJECT_URL, TOOL_NAME
 from scraper.model import FIELDS, KEY_FIELDS, RECORD_FIELDS, SQLITE_NAME
 from scraper.publish.contract import DATA_TERMS
 from scraper.publish.formats import dump_json
@@ -77,7 +77,7 @@ def metadata(sources: Iterable[PageSource], version: str) -> dict[str, object]:
         "license_url": str(DATA_TERMS["path"]),
         "source": "JiGuang JMessage documentation",
         "source_url": first_url,
-        "about": "jmessage-errorcodes",
+        "about": TOOL_NAME,
         "about_url": PROJECT_URL,
         "databases": {
             DATABASE: {

@@ -163,18 +163,22 @@ def _quote(text: object) -> str:
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
-def _markdown_quote(text: str) -> str:
-    """`text` in double quotes for Markdown: quotes inside stay as written (`It's a "new"
-    error`), Markdown's own signs are escaped and control characters shown as `\\u` escapes."""
+def _markdown_quote(value: object) -> str:
+    """A value in double quotes for Markdown: quotes inside stay as written (`It's a "new"
+    error`), Markdown's own signs are escaped and control characters shown as `\\u` escapes;
+    a number, null or object as JSON."""
+    if not isinstance(value, str):
+        return markdown_escape(_quote(value))
+    text = value
     shown = _CONTROL.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
     return f'"{markdown_escape(shown)}"'
 
 
-def _record_line(record: Record, quote: Callable[[str], str] = _quote) -> str:
+def _record_line(record: Record, quote: Callable[[object], str] = _quote) -> str:
     return f"{key_label(record.key)}: {quote(record.message)} / {quote(record.description)}"
 
 
-def _changed_line(change: Changed, arrow: str, quote: Callable[[str], str] = _quote) -> str:
+def _changed_line(change: Changed, arrow: str, quote: Callable[[object], str] = _quote) -> str:
     fields = "; ".join(
         f"{name} {quote(values.old)} {arrow} {quote(values.new)}"
         for name, values in change.changes.items()

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from scraper.about import TOOL_NAME
+from scraper.about import FORMER_TOOL_NAMES, TOOL_NAME
 from scraper.errors import ConfigError, LockTimeout, OutputError
 from scraper.files import (
     ANY_TEMPORARY,
@@ -144,7 +144,7 @@ def manifest_problem(path: Path) -> str | None:
     except ValueError as exc:
         return f"is not JSON ({exc})"
     tool = document.get("tool") if isinstance(document, dict) else None
-    if not isinstance(tool, dict) or tool.get("name") != TOOL_NAME:
+    if not isinstance(tool, dict) or tool.get("name") not in (TOOL_NAME, *FORMER_TOOL_NAMES):
         return f"does not name {TOOL_NAME} as its tool"
     if not isinstance(document.get("exports"), dict):
         return "lists no exports"

@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from scraper.about import TOOL_NAME
 from scraper.model import FIELDS, KEY_FIELDS, RECORD_FIELDS, SCHEMA_VERSION, Record
 
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
@@ -216,7 +217,7 @@ def render_manifest(
     return dump_json(
         {
             "schema_version": SCHEMA_VERSION,
-            "tool": {"name": "jmessage-errorcodes", "version": tool_version},
+            "tool": {"name": TOOL_NAME, "version": tool_version},
             "sources": sources,
             "totals": totals,
             "run": dict(sorted((counters or {}).items())),

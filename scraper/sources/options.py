@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scraper.about import TOOL_NAME
 from scraper.about import VERSION as __version__
 from scraper.about import project_url as _repository_url
 from scraper.sources.retry import RetryPolicy
@@ -48,4 +49,4 @@ def project_url() -> str:
 
 def user_agent() -> str:
     """Names the tool, its version and where to read about it, so a site admin can reach us."""
-    return f"jmessage-errorcodes/{__version__} (+{project_url()})"
+    return f"{TOOL_NAME}/{__version__} (+{project_url()})"
