@@ -70,7 +70,8 @@ def _field(
         "key": key,
     }
     if isinstance(default, dict):
-        return field(default_factory=dict, metadata=metadata)
+        # Left out of the hash (a dict has none); equality still compares it.
+        return field(default_factory=dict, hash=False, metadata=metadata)
     return field(default=default, metadata=metadata)
 
 

@@ -133,7 +133,7 @@ def _search(read: _Reader, query: str, filters: list[tuple[str, object]]) -> lis
 def _select(read: _Reader, where: list[str], params: list[object]) -> list[Record]:
     sql = (
         f"SELECT {_COLUMNS} FROM error_codes WHERE {' AND '.join(where)} "  # noqa: S608 - fixed
-        "ORDER BY code, code_text, product, source, platform, sdk, occurrence"
+        "ORDER BY platform, sdk, code, code_text, source, occurrence"
     )
     return [_record(row, read.path) for row in read(sql, params)]
 
@@ -298,10 +298,14 @@ def _not_a_dataset(path: Path, exc: sqlite3.Error) -> DatasetError:
 
 # What `describe` shows under a record's first line: every field the model declares but the
 # key (which is that line) and the source id (the url names the page).
-_SHOWN = tuple(name for name in RECORD_FIELDS if name not in KEY_FIELDS and name != "source")
+# The product (its sdk names it, JMRTC being JMessage's) and the code as a number (the first
+# line shows it as the page writes it) are left out too.
+_SHOWN = tuple(
+    name for name in RECORD_FIELDS if name not in (*KEY_FIELDS, "source", "product", "code")
+)
 _LABEL_WIDTH = max(len(name) for name in _SHOWN) + 2
 # Shown even when empty, as every page has them; the other texts only when a page gave them.
-_ALWAYS_SHOWN = ("product", "message", "description", "section", "url")
+_ALWAYS_SHOWN = ("message", "description", "section", "url")
 
 
 def describe(record: Record) -> str:

@@ -468,11 +468,13 @@ def test_control_characters_are_escaped_in_text_output_but_exact_in_json(
 
 RECURSIVE_VIEW = """
 CREATE TABLE meta (key TEXT, value TEXT);
-INSERT INTO meta VALUES ('schema_version', '1');
+INSERT INTO meta VALUES ('schema_version', '2');
 CREATE VIEW error_codes AS
     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n)
-    SELECT 'ios' AS platform, 'JMessage' AS sdk, i AS code, '' AS message,
-        '' AS description, '' AS section, 'ios' AS source, '' AS url FROM n;
+    SELECT 'JMessage' AS product, 'ios' AS platform, 'JMessage' AS sdk, i AS code,
+        CAST(i AS TEXT) AS code_text, 1 AS occurrence, '' AS name, '' AS message,
+        '' AS description, '' AS detail, '' AS advice, NULL AS http_status, '{}' AS extra,
+        '' AS section, 'ios' AS source, '' AS url FROM n;
 """
 
 
@@ -526,11 +528,17 @@ def test_a_signal_stops_a_lookup_that_reads_forever(
     assert (process.returncode, stderr) == (code, line + "\n")
 
 
+# A schema 2 table without its column types, so that any value fits: the row's schema 1
+# fields are given, the others filled in as a build writes them.
 UNCHECKED_TABLE = """
 CREATE TABLE meta (key TEXT, value TEXT);
-INSERT INTO meta VALUES ('schema_version', '1');
-CREATE TABLE error_codes (platform, sdk, code, message, description, section, source, url);
-INSERT INTO error_codes VALUES ({row});
+INSERT INTO meta VALUES ('schema_version', '2');
+CREATE TABLE error_codes (platform, sdk, code, message, description, section, source, url,
+    product DEFAULT 'JMessage', code_text DEFAULT '871302', occurrence DEFAULT 1,
+    name DEFAULT '', detail DEFAULT '', advice DEFAULT '', http_status DEFAULT NULL,
+    extra DEFAULT '{{}}');
+INSERT INTO error_codes (platform, sdk, code, message, description, section, source, url)
+    VALUES ({row});
 """
 
 
