@@ -165,7 +165,7 @@ def remove_leftovers(out_dir: Path, names: Iterable[str], keep: Iterable[Path] =
     Only the names `files` gives the temporaries of those files, only in the folders they go
     in, and never the paths in `keep` (this build's own). Call it under the lock.
     """
-    kept = set(keep)
+    kept = {Path(os.path.abspath(path)) for path in keep}  # out_dir may be relative
     by_folder: dict[Path, list[str]] = {}
     for name in {*names, *_EVERY_BUILDS}:
         target = out_dir / name
@@ -178,7 +178,7 @@ def remove_leftovers(out_dir: Path, names: Iterable[str], keep: Iterable[Path] =
             for entry in entries:
                 path = folder / entry.name
                 if (
-                    path not in kept
+                    Path(os.path.abspath(path)) not in kept
                     and entry.is_file(follow_symlinks=False)
                     and any(pattern.fullmatch(entry.name) for pattern in patterns)
                 ):
