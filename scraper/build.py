@@ -1,4 +1,10 @@
-"""The build pipeline on one screen: sources -> pages -> records -> publish."""
+"""The build pipeline on one screen: read -> parse -> merge -> publish.
+
+The pages are read (or fetched) first; then, under the output folder's lock, taken once for
+the rest of the build: the memo says whether the inputs are those of the last build, a
+partial build takes the other sources' records from the dataset it replaces, the pages are
+parsed (each page's findings reported as it is parsed), merged, and published.
+"""
 
 from __future__ import annotations
 
@@ -17,9 +23,11 @@ from typing import TYPE_CHECKING
 from scraper.consume.dataset import load_records
 from scraper.errors import BuildFailed, SourceError
 from scraper.memo import BuildMemo, is_current, memo_for
+from scraper.merge import merge
 from scraper.model import JSON_NAME, Provenance, Record, Source
 from scraper.parse.page import ParsedPage, parse_page
 from scraper.publish.diff import Diff
+from scraper.publish.entries import SourceEntry
 from scraper.publish.folder import output_lock
 from scraper.publish.guard import DEFAULT_MAX_SHRINK
 from scraper.publish.partial import Carried, carry_over
@@ -60,10 +68,10 @@ class BuildOptions:
 
 @dataclass(slots=True)
 class BuildResult:
-    """What a build did: the records, each source's parse, the outcome, the files and the diff."""
+    """What a build did: the records, each source's entry, the outcome, the files, the diff."""
 
     records: list[Record]
-    pages: list[ParsedPage]
+    entries: list[SourceEntry]
     outcome: Outcome
     written: list[str] = field(default_factory=list)
     diff: Diff = field(default_factory=lambda: Diff([], [], []))
@@ -84,28 +92,24 @@ def run_build(options: BuildOptions, report: Reporter | Progress) -> BuildResult
     `report` hears progress and warnings as they happen (a plain callback gets every line).
     """
     progress = report if isinstance(report, Reporter) else Reporter(report)
-    selected, carried = plan_sources(options)
+    selected = select_sources(options.sources, list(options.only) or None)
     # Fetched pages arrive as they complete; everything after works in source order.
     arrived = {read.source.id: read for read in _read_pages(selected, progress, options.remote)}
     reads = [arrived[source.id] for source in selected]
     memo = _memo(options, reads)
-    if memo is not None:
-        with output_lock(options.out_dir, options.lock_timeout, progress):
-            if is_current(memo, options.out_dir):
-                report_unchanged(reads, progress)
-                records = load_records(options.out_dir / JSON_NAME)
-                return BuildResult(records, [], Outcome.INPUTS_UNCHANGED)
-    pages = parse_sources(reads, progress, options.remote is not None)
-    kept_entries: dict[str, dict[str, object]] = {}
-    carried_from = None
-    if carried is not None:
-        pages, kept_entries = _with_carried(options, pages, carried, progress)
-        carried_from = carried.dataset_sha256
-    released = release(
-        options.publishing(), pages, kept_entries, progress, memo, carried_from=carried_from
-    )
+    with output_lock(options.out_dir, options.lock_timeout, progress):
+        if memo is not None and is_current(memo, options.out_dir):
+            report_unchanged(reads, progress)
+            records = load_records(options.out_dir / JSON_NAME)
+            return BuildResult(records, [], Outcome.INPUTS_UNCHANGED)
+        carried = _carried(options, selected, progress)
+        pages = parse_sources(reads, progress, options.remote is not None)
+        given = merge(options.sources, pages, carried.records, carried.entries)
+        if options.strict:
+            progress.check_strict()
+        released = release(options.publishing(), given, progress, memo)
     return BuildResult(
-        released.records, released.pages, released.outcome, released.written, released.diff
+        released.records, released.entries, released.outcome, released.written, released.diff
     )
 
 
@@ -120,30 +124,18 @@ def _memo(options: BuildOptions, reads: list[_Read]) -> BuildMemo | None:
     return memo_for(remote.cache_dir, options.out_dir, pages, strict=options.strict)
 
 
-def plan_sources(options: BuildOptions) -> tuple[tuple[Source, ...], Carried | None]:
-    """The sources to read, and with `--only` what the other enabled sources carry over.
-
-    With `--only`, the named sources are read and parsed; the other enabled sources keep their
-    records and manifest entries from the previous build in the output folder.
-    """
-    selected = select_sources(options.sources, list(options.only) or None)
+def _carried(options: BuildOptions, selected: tuple[Source, ...], progress: Reporter) -> Carried:
+    """With `--only`, the other enabled sources' records and entries from the dataset this
+    build replaces (read under the lock, so no other build can replace it meanwhile)."""
     if not options.only:
-        return selected, None
+        return Carried({}, {})
     kept = tuple(s for s in options.sources if s.enabled and s not in selected)
-    return selected, carry_over(options.out_dir, kept)
-
-
-def _with_carried(
-    options: BuildOptions, fresh: list[ParsedPage], carried: Carried, progress: Reporter
-) -> tuple[list[ParsedPage], dict[str, dict[str, object]]]:
-    """The fresh pages and the carried ones in source order, and the carried manifest entries."""
-    for page in carried.pages.values():
+    carried = carry_over(options.out_dir, kept)
+    for source_id, records in carried.records.items():
         progress(
-            f"{page.source.id}: kept {len(page.records)} records from the previous build "
-            "(not in --only)"
+            f"{source_id}: kept {len(records)} records from the previous build (not in --only)"
         )
-    pages = {**{page.source.id: page for page in fresh}, **carried.pages}
-    return [pages[s.id] for s in options.sources if s.id in pages], carried.entries
+    return carried
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,12 +221,24 @@ def parse_sources(reads: list[_Read], progress: Reporter, remote: bool) -> list[
         counts["not modified" if _not_modified(page) else "fetched"] += 1
         counts["retried"] += read.attempts > 1
         progress(_source_line(parsed, page, seconds, read.attempts))
+        report_findings(parsed, progress)
     progress.count("pages.parsed", len(parsed_by_id))
     if remote:
         _refresh_summary(len(sources), counts, progress)
     if errors:
         raise BuildFailed([errors[s.id] for s in sources if s.id in errors])
     return [parsed_by_id[s.id] for s in sources]
+
+
+def report_findings(page: ParsedPage, progress: Reporter) -> None:
+    """A parsed page's findings, each a warning of its kind, right after the page's line."""
+    report = page.report
+    for warning in report.warnings:
+        progress.warn(Kind.PARSE, warning)
+    for anomaly in report.anomalies:
+        progress.warn(Kind.ANOMALY, anomaly.describe())
+    for duplicate in report.duplicates:
+        progress.warn(Kind.DUPLICATE, duplicate.describe())
 
 
 def report_unchanged(reads: list[_Read], progress: Reporter) -> None:
@@ -279,7 +283,8 @@ def _read_pages(
         return
     from scraper.sources.http import fetch_pages  # imports httpx: only a live refresh pays for it
 
-    for source, fetched in fetch_pages(sources, remote, progress.warner(Kind.CACHE)):
+    warn, retry = progress.warner(Kind.CACHE), progress.warner(Kind.RETRY)
+    for source, fetched in fetch_pages(sources, remote, warn, retry=retry):
         if isinstance(fetched, SourceError):
             yield _Read(source, fetched, 0.0, getattr(fetched, "attempts", 1))
         else:

@@ -195,26 +195,23 @@ def _run_build(args: argparse.Namespace) -> int:
     )
     if args.sources is None and options.remote is None:
         check_seed_pages(sources)
-    result = run_build(options, Reporter(_stderr))
-    for page in result.pages:
-        for anomaly in page.report.anomalies + page.report.duplicates:
-            _stderr(f"warning: {anomaly.describe()}")
-        for warning in page.report.warnings:
-            _stderr(f"warning: {warning}")
+    reporter = Reporter(_stderr)
+    result = run_build(options, reporter)
     groups = Counter(f"{record.platform}/{record.sdk}" for record in result.records)
     counted = (
         f"{len(result.records)} records ("
         + ", ".join(f"{name}: {count}" for name, count in sorted(groups.items()))
         + ")"
     )
-    reports = [page.report for page in result.pages]
+    # The same counts as the warnings printed above and the manifest's `run`.
+    counts = reporter.counters
+    blank_rows = sum(entry.blank_rows for entry in result.entries)
     if result.inputs_unchanged:
         _stderr(f"{counted}, as the last build published them")
     else:
         _stderr(
-            f"{counted}; {sum(report.blank_rows for report in reports)} blank rows skipped, "
-            f"{sum(len(report.anomalies) for report in reports)} anomalies, "
-            f"{sum(len(report.duplicates) for report in reports)} duplicates"
+            f"{counted}; {blank_rows} blank rows skipped, "
+            f"{counts['warnings.anomaly']} anomalies, {counts['warnings.duplicate']} duplicates"
         )
     if result.changed:
         # An empty diff here means the build completed the files an interrupted build left old.

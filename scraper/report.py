@@ -16,6 +16,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from scraper.errors import StrictFailed
+
 Progress = Callable[[str], None]
 
 
@@ -29,13 +31,15 @@ class Kind(enum.Enum):
     GUARD = "guard"  # a source shrank past the limit, published anyway (--allow-shrink)
     CACHE = "cache"  # an HTTP cache entry was unusable or could not be stored
     OUTPUT = "output"  # a file of the previous build was damaged and is written again
+    RETRY = "retry"  # a request failed and is tried again
 
     @property
     def concerns_data(self) -> bool:
         """True for the kinds `--strict` fails on. The guard's warning is not among them: it
         only appears when `--allow-shrink` accepted the shrink; the cache only saves work; a
-        damaged manifest is written again whatever the data."""
-        return self not in (Kind.GUARD, Kind.CACHE, Kind.OUTPUT)
+        damaged manifest is written again whatever the data; a retry that succeeds loses
+        nothing, and one that fails fails the build."""
+        return self not in (Kind.GUARD, Kind.CACHE, Kind.OUTPUT, Kind.RETRY)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +51,7 @@ class Finding:
 
 
 _PREFIX = "warning: "
+_PROBLEMS_SHOWN = 10
 
 
 class Reporter:
@@ -63,8 +68,8 @@ class Reporter:
             self._write(line)
 
     def warn(self, kind: Kind, text: str) -> None:
-        """A warning of `kind`; `text` names the source or file it is about."""
-        text = text.removeprefix(_PREFIX)
+        """A warning of `kind`; `text` names the source or file it is about (this adds the
+        "warning: " every warning line starts with)."""
         self.findings.append(Finding(kind, text))
         self.counters[f"warnings.{kind.value}"] += 1
         self(f"{_PREFIX}{text}")
@@ -79,6 +84,19 @@ class Reporter:
     def data_findings(self) -> list[Finding]:
         """The warnings `--strict` fails on."""
         return [finding for finding in self.findings if finding.kind.concerns_data]
+
+    def check_strict(self) -> None:
+        """For `--strict`: StrictFailed when any warning so far concerns the data."""
+        problems = [finding.text for finding in self.data_findings()]
+        if not problems:
+            return
+        shown = "\n  ".join(problems[:_PROBLEMS_SHOWN])
+        more = len(problems) - _PROBLEMS_SHOWN
+        raise StrictFailed(
+            f"--strict: {len(problems)} problem(s) in the sources, so nothing was written "
+            "(run without --strict to publish anyway, skipping those rows):\n  "
+            f"{shown}{f'{chr(10)}  ... and {more} more' if more > 0 else ''}"
+        )
 
 
 def inert_log_line(line: str) -> str:

@@ -165,7 +165,7 @@ def remove_leftovers(out_dir: Path, names: Iterable[str], keep: Iterable[Path] =
     Only the names `files` gives the temporaries of those files, only in the folders they go
     in, and never the paths in `keep` (this build's own). Call it under the lock.
     """
-    kept = {Path(os.path.abspath(path)) for path in keep}  # out_dir may be relative
+    kept = {Path(path).absolute() for path in keep}  # out_dir may be relative
     by_folder: dict[Path, list[str]] = {}
     for name in {*names, *_EVERY_BUILDS}:
         target = out_dir / name
@@ -178,7 +178,7 @@ def remove_leftovers(out_dir: Path, names: Iterable[str], keep: Iterable[Path] =
             for entry in entries:
                 path = folder / entry.name
                 if (
-                    Path(os.path.abspath(path)) not in kept
+                    path.absolute() not in kept
                     and entry.is_file(follow_symlinks=False)
                     and any(pattern.fullmatch(entry.name) for pattern in patterns)
                 ):
@@ -209,7 +209,7 @@ def is_unchanged(
     manifest = out_dir / MANIFEST_NAME
     problem = manifest_problem(manifest)
     if problem not in (None, "missing") and warn is not None:
-        warn(f"warning: {manifest}: {problem}; this build writes it again")
+        warn(f"{manifest}: {problem}; this build writes it again")
     for name, data in data_files.items():
         try:
             if read_regular(out_dir / name, len(data)) != data:

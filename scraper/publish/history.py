@@ -177,7 +177,7 @@ def write_history(
         runs, changes = read_history(previous)
     except DatasetError as error:
         warn(
-            f"warning: {error}; the history starts again with this build "
+            f"{error}; the history starts again with this build "
             "(the earlier file in version control still holds the old one)"
         )
         runs, changes = [], []
@@ -196,7 +196,7 @@ def write_history(
                     _add_run(connection, run)
         except (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.ProgrammingError) as exc:
             warn(
-                f"warning: {previous}: its change history breaks the history tables' rules "
+                f"{previous}: its change history breaks the history tables' rules "
                 f"({exc}); the history starts again with this build (the earlier file in "
                 "version control still holds the old one)"
             )

@@ -12,29 +12,27 @@ from pathlib import Path
 from scraper.consume.dataset import load_dataset
 from scraper.errors import ConfigError, DatasetError
 from scraper.files import parse_json, read_regular
-from scraper.model import JSON_NAME, MANIFEST_NAME, Source
-from scraper.parse.page import ParsedPage
-from scraper.parse.rows import Origin, SourceReport
+from scraper.model import JSON_NAME, MANIFEST_NAME, Record, Source
+from scraper.publish.entries import SourceEntry
 from scraper.publish.folder import MAX_MANIFEST_BYTES
 
 
 @dataclass(frozen=True, slots=True)
 class Carried:
-    """The kept sources as parsed pages (records only) and their previous manifest entries."""
+    """The kept sources' previous records and manifest entries, by source id."""
 
-    pages: dict[str, ParsedPage]
-    entries: dict[str, dict[str, object]]
-    dataset_sha256: str | None = None  # of the errorcodes.json they were read from
+    records: dict[str, list[Record]]
+    entries: dict[str, SourceEntry]
 
 
 def carry_over(out_dir: Path, kept: tuple[Source, ...]) -> Carried:
-    """The previous dataset's records and manifest entries of the `kept` sources."""
+    """The previous dataset's records and manifest entries of the `kept` sources; read under
+    the output folder's lock, so they are those of the dataset this build replaces."""
     if not kept:
         return Carried({}, {})
     where = ", ".join(source.id for source in kept)
     try:
-        # One read gives both the records and the digest that the publish step checks.
-        records, dataset_sha256 = load_dataset(out_dir / JSON_NAME)
+        records, _digest = load_dataset(out_dir / JSON_NAME)
     except DatasetError as exc:
         raise ConfigError(
             f"--only: cannot keep the records of {where} from the previous dataset ({exc}); "
@@ -47,19 +45,16 @@ def carry_over(out_dir: Path, kept: tuple[Source, ...]) -> Carried:
             f"--only: the previous build in {out_dir} did not read {', '.join(missing)}; "
             "name those sources in --only too, or run a full build"
         )
-    pages: dict[str, ParsedPage] = {}
-    for source in kept:
-        own = [(record, Origin(0, 0)) for record in records if record.source == source.id]
-        pages[source.id] = ParsedPage(source, own, SourceReport(source.id))
-    return Carried(pages, {source.id: entries[source.id] for source in kept}, dataset_sha256)
+    own = {source.id: [r for r in records if r.source == source.id] for source in kept}
+    return Carried(own, {source.id: entries[source.id] for source in kept})
 
 
-def _manifest_entries(path: Path) -> dict[str, dict[str, object]]:
+def _manifest_entries(path: Path) -> dict[str, SourceEntry]:
     try:
         manifest = parse_json(read_regular(path, MAX_MANIFEST_BYTES))
         sources = manifest["sources"]
         return {
-            entry["id"]: entry
+            entry["id"]: SourceEntry.from_json(entry)
             for entry in sources
             if isinstance(entry, dict) and isinstance(entry.get("id"), str)
         }

@@ -1,8 +1,10 @@
-"""The last stage of a build: compare with the previous dataset, guard, then publish.
+"""The last stage of a build: a plan, then its commit.
 
-Everything here runs under the output folder's lock: the previous dataset is read, the guard
-decides whether the new one may replace it, and when the data changed the change notes, the
-SQLite file with its history, the exports and the manifest are published, in that order.
+`plan` compares the merged records with the previous dataset, lets the guard judge the new
+one, and works out every file, the change notes and the history's new run, writing nothing.
+`commit` carries the plan out: the SQLite file with its history, then the notes, the exports
+and the manifest, all or nothing. `release` does both. Everything here runs under the output
+folder's lock, which the build takes; this stage never imports the parser.
 """
 
 from __future__ import annotations
@@ -15,17 +17,17 @@ from pathlib import Path
 
 from scraper.about import VERSION as __version__
 from scraper.consume.dataset import load_dataset
-from scraper.errors import DatasetError, GuardError, OutputChanged
+from scraper.errors import DatasetError, GuardError
 from scraper.files import MIB, read_regular, sha256_file, temporary_path
 from scraper.memo import BuildMemo, remember
 from scraper.model import CHANGELOG_NAME, CSV_NAME, DIFF_NAME, JSON_NAME, SQLITE_NAME, Record
-from scraper.parse.page import ParsedPage, check_strict, merge_pages
 from scraper.publish.changelog import add_entry, entry
 from scraper.publish.contract import contract_files
 from scraper.publish.delivery import delivery_files
 from scraper.publish.diff import Diff, compare
 from scraper.publish.diff import render_json as render_diff
-from scraper.publish.folder import is_unchanged, output_lock, publish, remove_leftovers, staging
+from scraper.publish.entries import ReleaseInput, SourceEntry
+from scraper.publish.folder import is_unchanged, publish, remove_leftovers, staging
 from scraper.publish.formats import (
     file_digest,
     render_csv,
@@ -68,143 +70,128 @@ class Released:
     """What publishing did: the records, the outcome, the files written and the diff."""
 
     records: list[Record]
-    pages: list[ParsedPage]  # the pages published, each report holding its duplicate keys
+    entries: list[SourceEntry]  # the sources published, with their manifest entries
     outcome: Outcome
     written: list[str] = field(default_factory=list)
     diff: Diff = field(default_factory=lambda: Diff([], [], []))
 
 
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What publishing would do, worked out without writing anything.
+
+    `files` are the exports in the order they are published (the SQLite file, written from
+    `records` with `run` added to its history, comes before them; the manifest after); `notes`
+    are diff.json and the change log, published first. `outcome` is UNCHANGED when the folder
+    already holds exactly these files.
+    """
+
+    records: list[Record]
+    entries: list[SourceEntry]
+    diff: Diff
+    files: dict[str, bytes]
+    notes: dict[str, bytes]
+    run: Run | None
+    previous_sha256: str | None
+    outcome: Outcome
+
+
+def plan(
+    options: PublishOptions,
+    given: ReleaseInput,
+    previous: PreviousDataset | None,
+    progress: Reporter,
+) -> Plan:
+    """The diff against the previous dataset, the guard's verdict, the files and the notes.
+
+    Reads the output folder (its files, to tell whether anything would change; its change log
+    and history, to extend them) and writes nothing.
+    """
+    records = given.records
+    json_bytes = render_json(records)
+    diff = compare(
+        previous.records if previous else [],
+        records,
+        names=(str(options.out_dir / JSON_NAME), "the new dataset"),
+    )
+    guard(previous, records, options, progress)
+    now = options.now or datetime.now(UTC)
+    # When the data last changed: now if it changes, else the last run the history holds.
+    updated = now if not diff.is_empty else last_run_time(options.out_dir / SQLITE_NAME)
+    entries = [entry.as_json() for entry in given.entries]
+    files = {JSON_NAME: json_bytes, CSV_NAME: render_csv(records)}
+    files.update(contract_files(given.sources, files, updated=updated))
+    files.update(delivery_files(records, entries, files, updated=updated))
+    previous_sha256 = previous.sha256 if previous else None
+    if is_unchanged(options.out_dir, files, progress.warner(Kind.OUTPUT)):
+        outcome = Outcome.UNCHANGED
+    else:
+        outcome = Outcome.COMPLETED if diff.is_empty else Outcome.PUBLISHED
+    run = None
+    if outcome is Outcome.PUBLISHED:
+        run = Run(
+            now,
+            previous_sha256,
+            hashlib.sha256(json_bytes).hexdigest(),
+            [run_source(entry) for entry in given.entries],
+            diff,
+        )
+    notes = change_notes(options.out_dir, run, first=previous is None) if run else {}
+    return Plan(records, given.entries, diff, files, notes, run, previous_sha256, outcome)
+
+
+def commit(plan: Plan, options: PublishOptions, progress: Reporter) -> list[str]:
+    """Carry a plan out: the SQLite file with its history, then the notes, the exports and the
+    manifest, all or nothing (`publish.folder`). Returns the names written, in order."""
+    out_dir = options.out_dir
+    with staging(out_dir):
+        sqlite_path = temporary_path(out_dir, SQLITE_NAME)
+    try:
+        with staging(out_dir):
+            write_sqlite(plan.records, sqlite_path)
+            write_history(
+                sqlite_path,
+                previous=out_dir / SQLITE_NAME,
+                previous_sha256=plan.previous_sha256,
+                run=plan.run,
+                warn=progress.warner(Kind.HISTORY),
+            )
+        if options.strict:  # the history's warning concerns the data too
+            progress.check_strict()
+        digests = {name: file_digest(data) for name, data in plan.files.items()}
+        digests[SQLITE_NAME] = {
+            "sha256": sha256_file(sqlite_path),
+            "size": sqlite_path.stat().st_size,
+        }
+        entries = [entry.as_json() for entry in plan.entries]
+        return publish(
+            out_dir,
+            plan.files,
+            {SQLITE_NAME: sqlite_path},
+            lambda: render_manifest(entries, plan.records, digests, __version__, progress.counters),
+            leading=plan.notes,
+        )
+    finally:
+        sqlite_path.unlink(missing_ok=True)
+
+
 def release(
     options: PublishOptions,
-    pages: list[ParsedPage],
-    kept_entries: dict[str, dict[str, object]],
+    given: ReleaseInput,
     progress: Reporter,
     memo: BuildMemo | None,
-    *,
-    carried_from: str | None = None,
 ) -> Released:
-    """Merge, guard, diff and publish the parsed pages; remember the inputs under the same lock.
-
-    `carried_from` is the sha256 of the dataset that `--only` took the other sources' records
-    from, before the lock: if another build has published since, those records may be stale,
-    so nothing is published.
-    """
-    merged = merge_pages(pages)
-    records, pages = merged.records, merged.pages
-    if options.strict:
-        check_strict(pages, _data_warnings(progress))
-    json_bytes = render_json(records)
-    csv_bytes = render_csv(records)
-    with output_lock(options.out_dir, options.lock_timeout, progress):
-        previous = previous_dataset(options.out_dir)
-        if carried_from is not None and (previous is None or previous.sha256 != carried_from):
-            raise OutputChanged(
-                f"{options.out_dir}: another build published a new dataset while this one ran, "
-                "so the records kept for the sources not in --only may be out of date; nothing "
-                "was written: run the build again"
-            )
-        diff = compare(
-            previous.records if previous else [],
-            records,
-            names=(str(options.out_dir / JSON_NAME), "the new dataset"),
-        )
-        guard(previous, records, options, progress)
-        now = options.now or datetime.now(UTC)
-        # When the data last changed: now if it changes, else the last run the history holds.
-        updated = now if not diff.is_empty else last_run_time(options.out_dir / SQLITE_NAME)
-        entries = [kept_entries.get(page.source.id) or source_entry(page) for page in pages]
-        data_files = {JSON_NAME: json_bytes, CSV_NAME: csv_bytes}
-        data_files.update(
-            contract_files([page.source for page in pages], data_files, updated=updated)
-        )
-        data_files.update(delivery_files(records, entries, data_files, updated=updated))
-        if is_unchanged(options.out_dir, data_files, progress.warner(Kind.OUTPUT)):
-            remove_leftovers(options.out_dir, data_files)
-            if memo is not None:
-                remember(memo, options.out_dir)
-            return Released(records, pages, Outcome.UNCHANGED, diff=diff)
-        run = None
-        if not diff.is_empty:
-            run = Run(
-                now,
-                previous.sha256 if previous else None,
-                hashlib.sha256(json_bytes).hexdigest(),
-                [run_source(page) for page in pages],
-                diff,
-            )
-        notes = change_notes(options.out_dir, run, first=previous is None) if run else {}
-        with staging(options.out_dir):
-            sqlite_path = temporary_path(options.out_dir, SQLITE_NAME)
-        try:
-            with staging(options.out_dir):
-                write_sqlite(records, sqlite_path)
-                write_history(
-                    sqlite_path,
-                    previous=options.out_dir / SQLITE_NAME,
-                    previous_sha256=previous.sha256 if previous else None,
-                    run=run,
-                    warn=progress.warner(Kind.HISTORY),
-                )
-            if options.strict:  # the history's warning concerns the data too
-                check_strict(pages, _data_warnings(progress))
-            _count_page_warnings(pages, progress)
-            digests = {name: file_digest(data) for name, data in data_files.items()}
-            digests[SQLITE_NAME] = {
-                "sha256": sha256_file(sqlite_path),
-                "size": sqlite_path.stat().st_size,
-            }
-            written = publish(
-                options.out_dir,
-                data_files,
-                {SQLITE_NAME: sqlite_path},
-                lambda: render_manifest(
-                    entries,
-                    records,
-                    digests,
-                    __version__,
-                    progress.counters,
-                ),
-                leading=notes,
-            )
-        finally:
-            sqlite_path.unlink(missing_ok=True)
-        if memo is not None:
-            remember(memo, options.out_dir)
-    outcome = Outcome.COMPLETED if diff.is_empty else Outcome.PUBLISHED
-    return Released(records, pages, outcome, written, diff)
-
-
-def _count_page_warnings(pages: list[ParsedPage], progress: Reporter) -> None:
-    """The pages' own findings, counted by kind beside the run's other warnings."""
-    for kind, count in (
-        (Kind.ANOMALY, sum(len(page.report.anomalies) for page in pages)),
-        (Kind.DUPLICATE, sum(len(page.report.duplicates) for page in pages)),
-        (Kind.PARSE, sum(len(page.report.warnings) for page in pages)),
-    ):
-        if count:
-            progress.count(f"warnings.{kind.value}", count)
-
-
-def _data_warnings(progress: Reporter) -> list[str]:
-    return [finding.text for finding in progress.data_findings()]
-
-
-def source_entry(page: ParsedPage) -> dict[str, object]:
-    """The manifest entry of one source: where it was read, its digest, and its counts."""
-    report = page.report
-    return {
-        "id": page.source.id,
-        "url": page.source.url,
-        **(report.provenance.as_entry() if report.provenance else {}),
-        "tables": report.tables,
-        "tables_without_section": report.tables_without_section,
-        # A page's repeated rows are already left out of its records (parse.rows), and with the
-        # source in the key no two pages share a key: these are the records it publishes.
-        "records": len(page.records),
-        "blank_rows": report.blank_rows,
-        "anomalies": len(report.anomalies),
-        "duplicates": len(report.duplicates),
-    }
+    """Plan, then commit unless nothing changed; remember the inputs. The caller holds the
+    output folder's lock, so the previous dataset cannot change in between."""
+    planned = plan(options, given, previous_dataset(options.out_dir), progress)
+    written: list[str] = []
+    if planned.outcome is Outcome.UNCHANGED:
+        remove_leftovers(options.out_dir, planned.files)
+    else:
+        written = commit(planned, options, progress)
+    if memo is not None:
+        remember(memo, options.out_dir)
+    return Released(planned.records, planned.entries, planned.outcome, written, planned.diff)
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,13 +238,13 @@ def guard(
         )
 
 
-def run_source(page: ParsedPage) -> dict[str, object]:
+def run_source(entry: SourceEntry) -> dict[str, object]:
     """What the history keeps about each page a run read."""
-    provenance = page.report.provenance
+    provenance = entry.provenance
     kept = (
         {} if provenance is None else {"location": provenance.location, "sha256": provenance.sha256}
     )
-    return {"id": page.source.id, "url": page.source.url, **kept}
+    return {"id": entry.id, "url": entry.url, **kept}
 
 
 def change_notes(out_dir: Path, run: Run, *, first: bool) -> dict[str, bytes]:

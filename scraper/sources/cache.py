@@ -82,7 +82,7 @@ class CacheStore:
         entry = _read_entry(url, meta_path, body_path)
         if isinstance(entry, str):
             self._warn(
-                f"warning: {label}: ignoring the cache entry {meta_path} ({entry}); "
+                f"{label}: ignoring the cache entry {meta_path} ({entry}); "
                 "fetching the page in full"
             )
             return None
@@ -99,7 +99,7 @@ class CacheStore:
             atomic_write(meta_path, (json.dumps(meta, indent=2) + "\n").encode("utf-8"))
         except OSError as exc:
             self._warn(
-                f"warning: {label}: cannot write the cache entry in {self.folder} "
+                f"{label}: cannot write the cache entry in {self.folder} "
                 f"({exc.strerror or exc}); the next refresh will download the page again"
             )
 

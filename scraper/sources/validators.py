@@ -92,7 +92,7 @@ class CachePolicy:
         if value is None or is_visible_ascii(value):
             return value
         self._warn(
-            f"warning: {label}: ignoring the {name} header {value[:80]!r}, which is not "
+            f"{label}: ignoring the {name} header {value[:80]!r}, which is not "
             "visible ASCII; the next refresh cannot ask whether the page changed"
         )
         return None

@@ -86,6 +86,7 @@ class Fetcher:
         client: httpx.Client | None = None,
         sleep: Callable[[float], None] | None = None,
         jitter: Callable[[], float] = random.random,
+        retry: Warn | None = None,
     ) -> None:
         self.options = options
         store = CacheStore(options.cache_dir, warn) if options.cache_dir else None
@@ -95,6 +96,7 @@ class Fetcher:
         self._sleep = sleep
         self._jitter = jitter
         self._warn = warn
+        self._retry = retry or warn  # a retry has a kind of its own where the caller says so
         self._slots = HostSlots()
         self._stopped = threading.Event()
         self._watches: set[Watch] = set()
@@ -155,7 +157,7 @@ class Fetcher:
                         message(label, failure, decision.reason), attempts=attempt
                     ) from failed.__cause__
                 retries = self.options.retry.retries
-                self._warn(
+                self._retry(
                     f"{label}: {failure.cause}, retry {attempt}/{retries} "
                     f"in {_seconds(decision.delay)}"
                 )
@@ -268,13 +270,14 @@ def fetch_pages(
     warn: Warn,
     *,
     client: httpx.Client | None = None,
+    retry: Warn | None = None,
 ) -> Iterator[tuple[Source, Fetched | SourceError]]:
     """Fetch the sources concurrently; yield each one's page or error as soon as it is done.
 
     Past `options.max_refresh_time` the sources still pending fail; an interrupt (or anything
     else that stops the caller) cancels every request in flight before it goes on.
     """
-    fetcher = Fetcher(options, warn, client=client)
+    fetcher = Fetcher(options, warn, client=client, retry=retry)
     hosts = {_host(source.url) for source in sources}
     workers = max(1, min(len(sources), PER_HOST * len(hosts)))
     deadline = time.monotonic() + options.max_refresh_time
