@@ -350,7 +350,9 @@ def _run(argv: Sequence[str] | None) -> int:
     except BrokenPipeError:
         raise
     except ScraperError as error:
-        _stderr("\n".join(f"error: {line}" for line in str(error).split("\n")))
+        # Each line of its own is an error (one per failed source); indented ones continue it.
+        lines = str(error).split("\n")
+        _stderr("\n".join(line if line[:1].isspace() else f"error: {line}" for line in lines))
         return error.exit_code
     except KeyboardInterrupt:
         _stderr("interrupted: stopped, nothing was written")

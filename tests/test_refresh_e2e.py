@@ -158,8 +158,9 @@ def test_a_missing_page_fails_over_a_real_socket_and_writes_nothing(
     out = tmp_path / "output"
     done = run_refresh(sources, out, tmp_path / "cache")
     assert done.returncode == 3
-    assert done.stderr.splitlines()[-1] == (
-        f"error: gone: {base}/docs/gone/: HTTP 404 Not Found (not retried); check the source's url"
-    )
+    assert done.stderr.splitlines()[-2:] == [
+        f"error: gone: {base}/docs/gone/: HTTP 404 Not Found (not retried); check the source's url",
+        "error: nothing was written: 1 source failed",
+    ]
     assert not (out / "errorcodes.json").exists()
     assert sorted(path for path, _ in log) == ["/docs/gone/", "/docs/ios/"]
