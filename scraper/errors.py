@@ -12,7 +12,6 @@ ScraperError                exit 3: base class; the CLI catches only this
 ├── StrictFailed            exit 3: `--strict` found a warning that concerns the data
 ├── LockTimeout             exit 3: another build held the output folder too long
 ├── OutputError             exit 3: the output folder could not be written
-├── OutputChanged           exit 3: another build published while an `--only` build ran
 └── GuardError              exit 4: the new dataset lost too many records to publish
 Terminated (BaseException)  exit 143: SIGTERM arrived; raised by the CLI's signal handler
 [[[end]]]
@@ -50,8 +49,8 @@ EXIT_CODES: dict[int, str] = {
     "damaged dataset or previous file (`errorcodes.json`, `errorcodes.sqlite`, "
     "`manifest.json`, `CHANGELOG.md`), named in the message",
     3: "a source could not be read, fetched or parsed (after its retries), `--strict` found a "
-    "problem, the output folder could not be locked or written (full disk, read-only folder), "
-    "or another build published while an `--only` build ran; nothing was changed",
+    "problem, or the output folder could not be locked or written (full disk, read-only "
+    "folder, a link or a file where a folder should be); nothing was changed",
     4: "the guard refused to publish: a source now gives no records, or lost more than "
     "`--max-shrink` of them; nothing was written",
     INTERNAL_ERROR: "an internal error, that is a bug in the tool: one line names the "
@@ -130,12 +129,6 @@ class LockTimeout(ScraperError):
 
 class OutputError(ScraperError):
     """The output folder could not be written."""
-
-    exit_code = 3
-
-
-class OutputChanged(ScraperError):
-    """Another build published while an `--only` build ran."""
 
     exit_code = 3
 

@@ -9,10 +9,12 @@ typed value publishing takes (`ReleaseInput`), so publishing never sees the pars
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from scraper.model import Key, Record, Source, key_label
 from scraper.parse.page import ParsedPage
 from scraper.publish.entries import ReleaseInput, SourceEntry
+from scraper.text import without_userinfo
 
 
 def entry_of(page: ParsedPage) -> SourceEntry:
@@ -55,7 +57,12 @@ def merge(
         if record.key in by_key:  # a bug, so not one of the tool's own errors: exit 70
             raise RuntimeError(f"{record.source}: the key {key_label(record.key)} appears twice")
         by_key[record.key] = record
-    present = [source for source in sources if source.id in parsed or source.id in kept_entries]
+    # Credentials in a url are for fetching it; the exports get the url without them.
+    present = [
+        replace(source, url=without_userinfo(source.url))
+        for source in sources
+        if source.id in parsed or source.id in kept_entries
+    ]
     entries = [
         entry_of(parsed[source.id]) if source.id in parsed else kept_entries[source.id]
         for source in present

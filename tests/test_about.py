@@ -27,7 +27,7 @@ def test_a_github_actions_run_names_the_repository_it_runs_in(
     monkeypatch.setenv("GITHUB_REPOSITORY", "someone/jmessage-errorcodes-fork")
     assert project_url() == "https://github.com/someone/jmessage-errorcodes-fork"
     assert user_agent() == (
-        f"jmessage-errorcodes/{VERSION} (+https://github.com/someone/jmessage-errorcodes-fork)"
+        f"jiguang-errorcodes/{VERSION} (+https://github.com/someone/jmessage-errorcodes-fork)"
     )
 
 

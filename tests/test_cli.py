@@ -7,8 +7,8 @@ import re
 import sqlite3
 import subprocess
 import sys
-from collections import Counter
 import threading
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -58,9 +58,17 @@ def test_build_writes_every_export_and_reports_on_stderr(run_cli: Run, tmp_outpu
     assert lines[1].startswith(
         "jmessage-ios: fixtures/seeds/im_errorcode_ios.md: 41 records from 2 table(s), 6 blank rows"
     )
-    # One line per source, in catalog order, with the records its expectation lists.
-    reported = [_SOURCE_LINE.fullmatch(line) for line in lines[: len(DEFAULT)]]
-    assert all(reported), lines[: len(DEFAULT)]
+    # One line per source, in catalog order, with the records its expectation lists; each
+    # page's warnings come right after its line.
+    page_lines = [line for line in lines if not line.startswith("warning: ")][: len(DEFAULT)]
+    reported = [_SOURCE_LINE.fullmatch(line) for line in page_lines]
+    assert all(reported), page_lines
+    warned = [
+        line.removeprefix("warning: ").split(":")[0]
+        for line in lines
+        if line.startswith("warning: ") and re.search(r": no (integer )?code: ", line)
+    ]
+    assert warned == [page.source.id for page in DEFAULT for _ in range(page.rows_without_code)]
     assert [
         (match["id"], match["path"], int(match["records"]), int(match["anomalies"]))
         for match in reported

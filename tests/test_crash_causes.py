@@ -19,6 +19,7 @@ from scraper.errors import ReadError
 from scraper.sources.decode import decode_page
 from scraper.sources.retry import RetryPolicy, decide, parse_retry_after
 from tests.conftest import FIXTURES, CliResult, snapshot
+from tests.datasets import seed_sources_file
 
 Run = Callable[..., CliResult]
 NOW = datetime(2025, 3, 1, tzinfo=UTC)
@@ -183,12 +184,15 @@ def test_charset_undefined_in_a_header_fails_the_refresh_with_exit_3(
         content=b"<html><body>x</body></html>",
         is_reusable=True,
     )
-    result = run_cli("build", "--remote", "--no-cache", "--out", tmp_output, "--exit-code")
+    seeds = seed_sources_file(tmp_output.parent / "config")
+    result = run_cli(
+        "build", "--sources", seeds, "--remote", "--no-cache", "--out", tmp_output, "--exit-code"
+    )
     assert result.exit_code == 3
-    assert "\nios: FAILED\n" in result.stderr
+    assert "\njmessage-ios: FAILED\n" in result.stderr
     assert (
-        f"\nerror: jmessage-ios ({IOS_URL}): the declared charset 'undefined' names no text encoding"
-        in result.stderr
+        f"\nerror: jmessage-ios ({IOS_URL}): the declared charset 'undefined' names no text "
+        "encoding" in result.stderr
     )
 
 

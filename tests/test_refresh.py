@@ -384,8 +384,9 @@ def test_every_failed_source_gets_its_own_line(
     result = refresh(run_cli, tmp_output, cache)
     assert result.exit_code == 3
     assert error_lines(result.stderr) == [
+        f"error: jmessage-android: {ANDROID_URL}: HTTP 403 Forbidden (not retried); check the "
+        "source's url",
         f"error: jmessage-ios: {IOS_URL}: HTTP 410 Gone (not retried); check the source's url",
-        f"error: jmessage-android: {ANDROID_URL}: HTTP 403 Forbidden (not retried); check the source's url",
         "error: nothing was written: 2 sources failed",
     ]
     assert snapshot(tmp_output) == published

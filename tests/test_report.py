@@ -15,10 +15,10 @@ def test_progress_and_warnings_are_written_as_they_come() -> None:
     assert lines == ["ios: 41 records", "warning: ios: ignoring the cache entry x.json (bad JSON)"]
 
 
-def test_a_warner_reports_each_line_as_a_typed_warning_without_a_doubled_prefix() -> None:
+def test_a_warner_reports_each_line_as_a_typed_warning_with_one_prefix() -> None:
     lines: list[str] = []
     reporter = Reporter(lines.append)
-    reporter.warner(Kind.HISTORY)("warning: out/errorcodes.sqlite: not a database")
+    reporter.warner(Kind.HISTORY)("out/errorcodes.sqlite: not a database")
     assert lines == ["warning: out/errorcodes.sqlite: not a database"]
     assert reporter.findings == [Finding(Kind.HISTORY, "out/errorcodes.sqlite: not a database")]
     assert reporter.counters == {"warnings.history": 1}

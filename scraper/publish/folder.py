@@ -62,12 +62,45 @@ def output_lock(
     A folder the tool did not make is refused before its lock file is made, and again under
     the lock (another build may have changed it meanwhile).
     """
+    made = _missing_levels(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(
             f"{out_dir}: cannot create the output folder: {exc.strerror or exc}"
         ) from exc
+    try:
+        yield from _locked(out_dir, timeout, on_wait)
+    except BaseException:
+        # A build that fails leaves the folder as it was: one it made for nothing goes again.
+        _remove_if_unused(made, out_dir)
+        raise
+
+
+def _missing_levels(out_dir: Path) -> list[Path]:
+    """The folders from `out_dir` up that do not exist yet, deepest first."""
+    missing = []
+    level = out_dir
+    while not level.exists() and level != level.parent:
+        missing.append(level)
+        level = level.parent
+    return missing
+
+
+def _remove_if_unused(made: list[Path], out_dir: Path) -> None:
+    """Remove the folders this build made, when it left nothing in them but its lock file."""
+    if not made:
+        return
+    with contextlib.suppress(OSError):
+        if {entry.name for entry in out_dir.iterdir()} <= {LOCK_NAME}:
+            (out_dir / LOCK_NAME).unlink(missing_ok=True)
+        for level in made:
+            level.rmdir()  # fails, and stops, at a folder that holds anything
+
+
+def _locked(
+    out_dir: Path, timeout: float, on_wait: Callable[[str], None] | None
+) -> Iterator[None]:
     check_claim(out_dir)
     # filelock uses flock(): the kernel drops it when a killed build's process dies, so a
     # crashed build never leaves a lock behind (the empty .lock file itself is harmless).

@@ -12,8 +12,12 @@ from scraper.publish.changelog import PREAMBLE, add_entry, entry
 from scraper.publish.diff import compare
 from tests.datasets import jmessage_record
 
-LOGIN = jmessage_record("ios", "JMessage", 863004, "Not logged in", "未登录", "S", "ios", "u")
-RTC = jmessage_record("ios", "JMRTC", 871002, "the %@ operation", "当前状态", "R", "ios", "u")
+LOGIN = jmessage_record(
+    "ios", "JMessage", 863004, "Not logged in", "未登录", "S", "jmessage-ios", "u"
+)
+RTC = jmessage_record(
+    "ios", "JMRTC", 871002, "the %@ operation", "当前状态", "R", "jmessage-ios", "u"
+)
 DAY = date(2025, 3, 1)
 
 
@@ -24,11 +28,11 @@ def test_an_entry_has_a_dated_heading_in_plain_words_and_lists_the_codes() -> No
         "\n"
         "Added (1):\n"
         "\n"
-        '- ios/JMRTC 871002: "the %@ operation" / "当前状态"\n'
+        '- jmessage-ios/ios/JMRTC/871002: "the %@ operation" / "当前状态"\n'
         "\n"
         "Changed (1):\n"
         "\n"
-        '- ios/JMessage 863004: message "Not logged in" → "Please log in"\n'
+        '- jmessage-ios/ios/JMessage/863004: message "Not logged in" → "Please log in"\n'
     )
 
 
@@ -43,15 +47,15 @@ def test_the_first_entry_counts_codes_instead_of_listing_them() -> None:
 
 
 def test_a_long_entry_lists_fifty_codes_per_kind_and_counts_the_rest() -> None:
-    records = [replace(RTC, code=code) for code in range(60)]
+    records = [replace(RTC, code=code, code_text=str(code)) for code in range(60)]
     text = entry(compare([], records), DAY)
     assert text.startswith("## 2025-03-01: 60 codes added\n\nAdded (60):\n\n")
-    assert text.count("\n- ios/JMRTC ") == 50
-    assert text.endswith('- ios/JMRTC 49: "the %@ operation" / "当前状态"\n- … and 10 more\n')
+    assert text.count("\n- jmessage-ios/ios/JMRTC/") == 50
+    assert text.endswith('- jmessage-ios/ios/JMRTC/49: "the %@ operation" / "当前状态"\n- … and 10 more\n')
 
 
-ONE = "## 2025-03-01: 1 code added\n\nAdded (1):\n\n- ios/JMRTC 871002: x\n"
-TWO = "## 2025-03-02: 1 code removed\n\nRemoved (1):\n\n- ios/JMRTC 871002: x\n"
+ONE = "## 2025-03-01: 1 code added\n\nAdded (1):\n\n- jmessage-ios/ios/JMRTC/871002: x\n"
+TWO = "## 2025-03-02: 1 code removed\n\nRemoved (1):\n\n- jmessage-ios/ios/JMRTC/871002: x\n"
 
 
 @pytest.mark.parametrize(
@@ -108,7 +112,7 @@ def test_an_entry_cannot_close_issues_or_ping_people() -> None:
 
 
 def test_an_entry_escapes_only_what_markdown_needs() -> None:
-    before = Record("ios", "JMessage", 1, "It's an error", "", "", "ios", "")
+    before = jmessage_record("ios", "JMessage", 1, "It's an error", "", "", "jmessage-ios", "")
     after = replace(before, message='It\'s a "new" *error*')
     text = entry(compare([before], [after]), date(2025, 3, 1))
     assert '→ "It\'s a "new" \\*error\\*"' in text

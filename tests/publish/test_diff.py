@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 
@@ -35,16 +35,16 @@ from tests.datasets import jmessage_record
 Run = Callable[..., CliResult]
 
 SUCCESS = jmessage_record(
-    "android", "JMessage", 0, "Success", "成功", "JMessage Android", "android", "u#a"
+    "android", "JMessage", 0, "Success", "成功", "JMessage Android", "jmessage-android", "u#a"
 )
 LOGIN = jmessage_record(
-    "ios", "JMessage", 863004, "User is not at Login state", "未登录", "S", "ios", "u"
+    "ios", "JMessage", 863004, "User is not at Login state", "未登录", "S", "jmessage-ios", "u"
 )
 RTC = jmessage_record(
-    "ios", "JMRTC", 871002, "the %@ operation", "当前状态", "JMRTC iOS", "ios", "u#r"
+    "ios", "JMRTC", 871002, "the %@ operation", "当前状态", "JMRTC iOS", "jmessage-ios", "u#r"
 )
 PARAMS = jmessage_record(
-    "ios", "JMRTC", 871003, "parameter error", "参数错误", "JMRTC iOS", "ios", "u#r"
+    "ios", "JMRTC", 871003, "parameter error", "参数错误", "JMRTC iOS", "jmessage-ios", "u#r"
 )
 
 
@@ -66,8 +66,9 @@ def test_added_removed_and_changed_are_sorted_by_key() -> None:
     assert diff.removed == [SUCCESS, PARAMS]
     assert diff.changed == [
         Changed(
-            ("ios", "JMessage", 863004),
+            ("jmessage-ios", "ios", "JMessage", "863004", 1),
             {"message": FieldChange("User is not at Login state", "User is not logged in")},
+            863004,
         )
     ]
     assert summary(diff) == "+1 added, -2 removed, ~1 changed"
@@ -87,20 +88,32 @@ def test_the_same_code_on_two_platforms_is_two_keys() -> None:
     assert diff.changed == []
 
 
+def test_a_code_on_a_second_row_or_in_another_source_is_another_key() -> None:
+    again = replace(LOGIN, occurrence=2, message="User is not logged in")
+    elsewhere = replace(LOGIN, source="jmessage-web")
+    diff = compare([LOGIN], [LOGIN, again, elsewhere])
+    assert diff.added == [again, elsewhere]
+    assert diff.changed == []
+    assert render_text(diff).splitlines()[1:] == [
+        '+ jmessage-ios/ios/JMessage/863004 (2): "User is not logged in" / "未登录"',
+        '+ jmessage-web/ios/JMessage/863004: "User is not at Login state" / "未登录"',
+    ]
+
+
 @pytest.mark.parametrize(
     ("previous", "current", "message"),
     [
         (
             [LOGIN, LOGIN],
             [],
-            "old.json: key ios/JMessage 863004 appears more than once; "
-            "a dataset holds one record per (platform, sdk, code)",
+            "old.json: key jmessage-ios/ios/JMessage/863004 appears more than once; "
+            "a dataset holds one record per (source, platform, sdk, code_text, occurrence)",
         ),
         (
             [],
             [RTC, replace(RTC, message="other")],
-            "new.json: key ios/JMRTC 871002 appears more than once; "
-            "a dataset holds one record per (platform, sdk, code)",
+            "new.json: key jmessage-ios/ios/JMRTC/871002 appears more than once; "
+            "a dataset holds one record per (source, platform, sdk, code_text, occurrence)",
         ),
     ],
     ids=["in-previous", "in-current"],
@@ -135,9 +148,9 @@ def _example() -> Diff:
 def test_text_rendering_has_the_summary_then_one_line_per_key() -> None:
     assert render_text(_example()) == (
         "+1 added, -1 removed, ~1 changed\n"
-        '+ ios/JMRTC 871002: "the %@ operation" / "当前状态"\n'
-        '- android/JMessage 0: "Success" / "成功"\n'
-        '~ ios/JMessage 863004: message "User is not at Login state" -> "Not \\"logged\\" in"\n'
+        '+ jmessage-ios/ios/JMRTC/871002: "the %@ operation" / "当前状态"\n'
+        '- jmessage-android/android/JMessage/0: "Success" / "成功"\n'
+        '~ jmessage-ios/ios/JMessage/863004: message "User is not at Login state" -> "Not \\"logged\\" in"\n'
     )
 
 
@@ -145,25 +158,25 @@ def test_markdown_rendering_groups_by_kind_and_escapes_markup() -> None:
     diff = compare([], [replace(RTC, message="a *b* <c> [d]|e_f")])
     assert render_markdown(_example()) == (
         "Added (1):\n\n"
-        '- ios/JMRTC 871002: "the %@ operation" / "当前状态"\n\n'
+        '- jmessage-ios/ios/JMRTC/871002: "the %@ operation" / "当前状态"\n\n'
         "Removed (1):\n\n"
-        '- android/JMessage 0: "Success" / "成功"\n\n'
+        '- jmessage-android/android/JMessage/0: "Success" / "成功"\n\n'
         "Changed (1):\n\n"
-        '- ios/JMessage 863004: message "User is not at Login state" → "Not "logged" in"\n'
+        '- jmessage-ios/ios/JMessage/863004: message "User is not at Login state" → "Not "logged" in"\n'
     )
     assert render_markdown(diff) == (
-        'Added (1):\n\n- ios/JMRTC 871002: "a \\*b\\* \\<c\\> \\[d\\]\\|e\\_f" / "当前状态"\n'
+        'Added (1):\n\n- jmessage-ios/ios/JMRTC/871002: "a \\*b\\* \\<c\\> \\[d\\]\\|e\\_f" / "当前状态"\n'
     )
     assert render_markdown(Diff([], [], [])) == "No change.\n"
 
 
 def test_markdown_limit_counts_what_it_leaves_out() -> None:
-    records = [replace(RTC, code=code) for code in range(5)]
+    records = [replace(RTC, code=code, code_text=str(code)) for code in range(5)]
     text = render_markdown(compare([], records), limit=2)
     assert text == (
         "Added (5):\n\n"
-        '- ios/JMRTC 0: "the %@ operation" / "当前状态"\n'
-        '- ios/JMRTC 1: "the %@ operation" / "当前状态"\n'
+        '- jmessage-ios/ios/JMRTC/0: "the %@ operation" / "当前状态"\n'
+        '- jmessage-ios/ios/JMRTC/1: "the %@ operation" / "当前状态"\n'
         "- … and 3 more\n"
     )
 
@@ -175,13 +188,19 @@ def test_markdown_escape_keeps_plain_text() -> None:
 def test_diff_document_has_the_documented_shape() -> None:
     document = diff_document(_example(), "a" * 64, "b" * 64)
     assert list(document) == ["schema_version", "from", "to", "added", "removed", "changed"]
-    assert document["schema_version"] == 1
+    assert document["schema_version"] == 2
     assert (document["from"], document["to"]) == ("a" * 64, "b" * 64)
     assert document["added"] == [RTC.as_dict()]
     assert document["removed"] == [SUCCESS.as_dict()]
     assert document["changed"] == [
         {
-            "key": {"platform": "ios", "sdk": "JMessage", "code": 863004},
+            "key": {
+                "source": "jmessage-ios",
+                "platform": "ios",
+                "sdk": "JMessage",
+                "code_text": "863004",
+                "occurrence": 1,
+            },
             "changes": {"message": {"old": "User is not at Login state", "new": 'Not "logged" in'}},
         }
     ]
@@ -197,19 +216,28 @@ def _apply(previous: list[Record], diff: Diff) -> list[Record]:
     for change in diff.changed:
         values = {name: values.new for name, values in change.changes.items()}
         by_key[change.key] = replace(by_key[change.key], **values)
-    return sorted(by_key.values())
+    return _sorted(by_key.values())
+
+
+def _sorted(records: Iterable[Record]) -> list[Record]:
+    return sorted(records, key=lambda record: record.order)
 
 
 _records = st.lists(
     st.builds(
-        Record,
+        lambda code, **fields: Record(code=code, code_text=str(code), **fields),
+        product=st.just("JMessage"),
         platform=st.sampled_from(["ios", "android"]),
         sdk=st.sampled_from(["JMessage", "JMRTC"]),
         code=st.integers(-2, 6),
+        occurrence=st.integers(1, 2),
         message=st.sampled_from(["", "a", "b"]),
         description=st.sampled_from(["", "说明"]),
+        advice=st.sampled_from(["", "重试"]),
+        http_status=st.sampled_from([None, 400]),
+        extra=st.sampled_from([{}, {"备注": "x"}]),
         section=st.sampled_from(["S", "T"]),
-        source=st.sampled_from(["ios", "android"]),
+        source=st.sampled_from(["jmessage-ios", "jmessage-android"]),
         url=st.sampled_from(["u", "u#x"]),
     ),
     max_size=12,
@@ -222,8 +250,8 @@ def test_replaying_the_diff_gives_the_current_version(
     previous: list[Record], current: list[Record]
 ) -> None:
     diff = compare(previous, current)
-    assert _apply(previous, diff) == sorted(current)
-    assert diff.is_empty == (sorted(previous) == sorted(current))
+    assert _apply(previous, diff) == _sorted(current)
+    assert diff.is_empty == (_sorted(previous) == _sorted(current))
 
 
 # The `diff` command.
@@ -280,12 +308,13 @@ def test_diff_command_json_is_the_diff_json_document(
         (b"{not json", "not a dataset (invalid JSON: "),
         (b'{"schema_version": 1}', "not a dataset (expected an object with 'records')"),
         (
-            b'{"schema_version": 2, "records": []}',
-            "unknown schema_version 2; this tool reads version 1",
+            b'{"schema_version": 3, "records": []}',
+            "unknown schema_version 3; this tool reads version 2 (and version 1, which it "
+            "upgrades)",
         ),
         (
             render_json([LOGIN, LOGIN]),
-            "key ios/JMessage 863004 appears more than once",
+            "key jmessage-ios/ios/JMessage/863004 appears more than once",
         ),
     ],
     ids=["missing", "not-json", "no-records", "unknown-schema-version", "repeated-key"],
@@ -311,11 +340,11 @@ def test_diff_command_rejects_an_unknown_format(run_cli: Run, datasets: tuple[Pa
 
 
 def test_markdown_keeps_quotes_as_written_and_shows_control_characters() -> None:
-    before = Record("ios", "JMessage", 1, "It's an error", "", "", "ios", "")
+    before = jmessage_record("ios", "JMessage", 1, "It's an error", "", "", "jmessage-ios", "")
     after = replace(before, message='It\'s a "new" error', description="a\x07b")
     assert render_markdown(compare([before], [after])) == (
         "Changed (1):\n\n"
-        '- ios/JMessage 1: message "It\'s an error" → "It\'s a "new" error"; '
+        '- jmessage-ios/ios/JMessage/1: message "It\'s an error" → "It\'s a "new" error"; '
         'description "" → "a\\\\u0007b"\n'
     )
 

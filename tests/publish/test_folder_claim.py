@@ -28,7 +28,7 @@ def _first_build_config(folder: Path) -> Path:
     config = folder / "sources.toml"
     config.write_text(
         '[[source]]\nid = "ios"\nurl = "https://docs.example/ios/"\npath = "page.md"\n'
-        'platform = "ios"\n',
+        'platform = "ios"\nproduct = "JMessage"\n',
         encoding="utf-8",
     )
     return config
@@ -78,7 +78,7 @@ def test_a_manifest_of_another_tool_does_not_claim_the_folder(
     result = run_cli("build", "--sources", config, "--out", out)
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1] == _refusal(
-        out, "its manifest.json does not name jmessage-errorcodes as its tool", "manifest.json"
+        out, "its manifest.json does not name jiguang-errorcodes as its tool", "manifest.json"
     )
     assert sorted(path.name for path in out.iterdir()) == ["manifest.json"]
 

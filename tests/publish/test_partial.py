@@ -2,47 +2,40 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from filelock import FileLock, Timeout
 
 import scraper.build
-from tests.conftest import CliResult, snapshot
+from tests.conftest import CliResult
 
 Run = Callable[..., CliResult]
 
 
-def test_a_dataset_published_meanwhile_stops_the_partial_build(
+def test_the_kept_records_are_read_under_the_output_lock(
     run_cli: Run, tmp_output: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """No other build can publish between reading the kept records and publishing: both
+    happen while this build holds the output folder's lock."""
     assert run_cli("build", "--out", tmp_output).exit_code == 0
-    dataset = tmp_output / "errorcodes.json"
-    parse_sources = scraper.build.parse_sources
+    carry_over = scraper.build.carry_over
+    held: list[bool] = []
 
-    def parse_then_another_build_publishes(*args: object, **kwargs: object) -> object:
-        pages = parse_sources(*args, **kwargs)  # type: ignore[arg-type]
-        # Another build replaces the dataset after the kept records were read.
-        document = json.loads(dataset.read_bytes())
-        document["records"][0]["message"] = "Success (reworded by another build)"
-        dataset.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", "utf-8")
-        return pages
+    def carry_over_checking_the_lock(out_dir: Path, kept: object) -> object:
+        try:
+            FileLock(out_dir / ".lock").acquire(timeout=0)
+        except Timeout:
+            held.append(True)
+        else:
+            held.append(False)
+        return carry_over(out_dir, kept)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(scraper.build, "parse_sources", parse_then_another_build_publishes)
-    before = snapshot(tmp_output)
+    monkeypatch.setattr(scraper.build, "carry_over", carry_over_checking_the_lock)
     result = run_cli("build", "--only", "jmessage-ios", "--out", tmp_output)
-    assert result.exit_code == 3
-    assert result.stderr.splitlines()[-1] == (
-        f"error: {tmp_output}: another build published a new dataset while this one ran, so the "
-        "records kept for the sources not in --only may be out of date; nothing was written: "
-        "run the build again"
-    )
-    after = snapshot(tmp_output)
-    # Only the other build's dataset changed; this build wrote nothing.
-    assert after.pop("errorcodes.json")[0] != before.pop("errorcodes.json")[0]
-    assert "reworded by another build" in dataset.read_text("utf-8")
-    assert after == before
+    assert result.exit_code == 0, result.stderr
+    assert held == [True]
 
 
 def test_a_partial_build_of_an_unchanged_folder_publishes(run_cli: Run, tmp_output: Path) -> None:

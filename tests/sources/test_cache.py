@@ -114,7 +114,7 @@ def test_a_corrupt_entry_is_a_miss_with_a_warning(
     damage(meta_path, body_path)  # type: ignore[operator]
     assert store.load(URL, "ios") is None
     assert len(warnings) == 1
-    assert warnings[0].startswith(f"warning: ios: ignoring the cache entry {meta_path} (")
+    assert warnings[0].startswith(f"ios: ignoring the cache entry {meta_path} (")
     assert problem in warnings[0]
     assert warnings[0].endswith("); fetching the page in full")
 
@@ -134,7 +134,7 @@ def test_a_cache_that_cannot_be_written_only_warns(tmp_path: Path, warnings: lis
     blocker.write_text("a file where the cache folder should be")
     CacheStore(blocker / "cache", warnings.append).save(make_entry(), "ios")
     assert len(warnings) == 1
-    assert warnings[0].startswith(f"warning: ios: cannot write the cache entry in {blocker}/cache")
+    assert warnings[0].startswith(f"ios: cannot write the cache entry in {blocker}/cache")
     assert warnings[0].endswith("the next refresh will download the page again")
 
 

@@ -32,7 +32,7 @@ def test_user_agent_names_the_tool_its_version_and_the_project_url(
     )
     homepage = pyproject["project"]["urls"]["Homepage"]
     assert project_url() == homepage
-    assert user_agent() == f"jmessage-errorcodes/{__version__} (+{homepage})"
+    assert user_agent() == f"jiguang-errorcodes/{__version__} (+{homepage})"
 
 
 @pytest.mark.parametrize(
@@ -165,7 +165,9 @@ def test_an_idna_source_url_fails_the_refresh_with_exit_3(
     run_cli: Callable[..., CliResult], tmp_path: Path
 ) -> None:
     sources = tmp_path / "sources.toml"
-    sources.write_text('[[source]]\nid = "ios"\nurl = "http://xn--/"\nplatform = "ios"\n')
+    sources.write_text(
+        '[[source]]\nid = "ios"\nproduct = "JMessage"\nurl = "http://xn--/"\nplatform = "ios"\n'
+    )
     result = run_cli(
         "build", "--remote", "--no-cache", "--sources", sources, "--out", tmp_path / "out"
     )
@@ -202,4 +204,8 @@ def test_connections_are_kept_alive_between_requests_to_a_host(
             fetcher.fetch(source(f"{base}/page"))
     finally:
         fetcher.close()
+    # The server counts a connection once it sees the close, on its own thread: wait for that.
+    deadline = time.monotonic() + 5
+    while not connections and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert connections == [3]  # three requests, one connection

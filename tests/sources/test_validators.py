@@ -92,7 +92,7 @@ def test_a_corrupt_cache_entry_is_a_full_fetch_with_a_warning(
     assert not fetched.not_modified
     assert "If-None-Match" not in httpx_mock.get_requests()[1].headers
     assert warnings == [
-        f"warning: ios: ignoring the cache entry {meta} (its metadata is not valid JSON); "
+        f"ios: ignoring the cache entry {meta} (its metadata is not valid JSON); "
         "fetching the page in full"
     ]
 
