@@ -255,6 +255,9 @@ def _add_lookup_command(commands: argparse._SubParsersAction[argparse.ArgumentPa
     lookup.add_argument("--platform", metavar="P", help="only entries of this platform (ios, ...)")
     lookup.add_argument("--sdk", metavar="S", help="only entries of this sdk (JMessage, JMRTC)")
     lookup.add_argument(
+        "--product", metavar="P", help="only entries of this product (JPush, JSMS, ...)"
+    )
+    lookup.add_argument(
         "--json",
         action="store_true",
         dest="as_json",
@@ -277,7 +280,7 @@ def _run_lookup(args: argparse.Namespace) -> int:
 
     for query in args.query:
         _check_text_argument(query, "QUERY")
-    for name in ("platform", "sdk"):
+    for name in ("platform", "sdk", "product"):
         _check_text_argument(getattr(args, name), name.upper())
     words = " ".join(args.query).split()
     if not words:
@@ -285,7 +288,8 @@ def _run_lookup(args: argparse.Namespace) -> int:
     # Several codes are looked up one by one; anything else is one text of words.
     codes = len(words) > 1 and all(parse_code(word) is not None for word in words)
     queries = words if codes else [" ".join(words)]
-    found = [find(args.data, query, platform=args.platform, sdk=args.sdk) for query in queries]
+    filters = {"platform": args.platform, "sdk": args.sdk, "product": args.product}
+    found = [find(args.data, query, **filters) for query in queries]
     records = list(dict.fromkeys(record for matches in found for record in matches.records))
     if args.as_json:
         print(json.dumps([record.as_dict() for record in records], ensure_ascii=False, indent=2))
@@ -294,7 +298,7 @@ def _run_lookup(args: argparse.Namespace) -> int:
         _stdout("\n".join(describe(record) for record in records), escaped=True)
     for query, matches in zip(queries, found, strict=True):
         if not matches.records:
-            _stderr(no_match_message(query, matches, platform=args.platform, sdk=args.sdk))
+            _stderr(no_match_message(query, matches, **filters))
     return 0 if records else 1
 
 

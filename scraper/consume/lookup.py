@@ -62,6 +62,7 @@ class Matches:
     # What the query finds without the platform and sdk filters, when the filters left nothing.
     elsewhere: list[Record] = field(default_factory=list)
     dataset: Path = Path(SQLITE_NAME)  # the file that was read, named when nothing matched
+    products: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,9 +98,15 @@ def sqlite_path(data: Path | None) -> Path:
 
 
 def find(
-    data: Path | None, query: str, *, platform: str | None = None, sdk: str | None = None
+    data: Path | None,
+    query: str,
+    *,
+    platform: str | None = None,
+    sdk: str | None = None,
+    product: str | None = None,
 ) -> Matches:
-    """Entries matching `query`, optionally only on one platform and sdk (case-insensitive).
+    """Entries matching `query`, optionally only of one product, platform and sdk
+    (case-insensitive).
 
     A code finds its entries; when it has none, the codes it is the first digits of (87130
     finds 871300 to 871309).
@@ -110,12 +117,15 @@ def find(
         filters.append(("platform = ? COLLATE NOCASE", platform))
     if sdk:
         filters.append(("sdk = ? COLLATE NOCASE", sdk))
+    if product:
+        filters.append(("product = ? COLLATE NOCASE", product))
     with _connect(path) as read:
         records = _search(read, query, filters)
         elsewhere = _search(read, query, []) if not records and filters else []
         platforms = _distinct(read, "platform")
         sdks = _distinct(read, "sdk")
-    return Matches(records, platforms, sdks, elsewhere, path)
+        products = _distinct(read, "product")
+    return Matches(records, platforms, sdks, elsewhere, path, products)
 
 
 def _search(read: _Reader, query: str, filters: list[tuple[str, object]]) -> list[Record]:
@@ -320,22 +330,29 @@ def describe(record: Record) -> str:
 
 
 def no_match_message(
-    query: str, matches: Matches, *, platform: str | None = None, sdk: str | None = None
+    query: str,
+    matches: Matches,
+    *,
+    platform: str | None = None,
+    sdk: str | None = None,
+    product: str | None = None,
 ) -> str:
     """Why nothing was printed, naming a filter value the dataset does not have at all."""
-    filters = [f"{name} {value}" for name, value in (("platform", platform), ("sdk", sdk)) if value]
+    given = (("product", product), ("platform", platform), ("sdk", sdk))
+    filters = [f"{name} {value}" for name, value in given if value]
     message = f"no entry matches {query.strip()!r}"
     if filters:
         message += f" ({', '.join(filters)})"
     message += f" in {matches.dataset}"
     for name, value, known in (
+        ("product", product, matches.products),
         ("platform", platform, matches.platforms),
         ("sdk", sdk, matches.sdks),
     ):
         if value and value.casefold() not in {item.casefold() for item in known}:
             message += f"; the dataset has no {name} {value!r} (it has {', '.join(known)})"
     if matches.elsewhere:
-        message += "; " + _found_elsewhere(query, matches.elsewhere, platform, sdk)
+        message += "; " + _found_elsewhere(query, matches.elsewhere, platform, sdk, product)
     hint = opt_in_hint(query, matches.platforms)
     if hint:
         message += "; " + hint
@@ -346,13 +363,19 @@ _GROUPS_SHOWN = 5
 
 
 def _found_elsewhere(
-    query: str, records: list[Record], platform: str | None, sdk: str | None
+    query: str,
+    records: list[Record],
+    platform: str | None,
+    sdk: str | None,
+    product: str | None = None,
 ) -> str:
     """Which platforms and sdks have what the filters hid, and the options that show it."""
     groups = list(dict.fromkeys(f"{record.platform}/{record.sdk}" for record in records))
     tries: list[str] = []
     for record in records:
         options = []
+        if product and record.product.casefold() != product.casefold():
+            options.append(f"--product {record.product}")
         if platform and record.platform.casefold() != platform.casefold():
             options.append(f"--platform {record.platform}")
         if sdk and record.sdk.casefold() != sdk.casefold():

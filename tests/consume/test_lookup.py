@@ -573,3 +573,22 @@ def test_a_value_of_the_wrong_type_in_the_sqlite_file_is_exit_2_naming_it(
         f"error: {data / SQLITE_NAME}: not a dataset this tool wrote: {problem}; rebuild it "
         "with `python -m scraper build`\n"
     )
+
+
+def test_product_narrows_the_entries_and_a_miss_names_the_products_that_have_it(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    jpush = replace(record(code=1011, message="no target"), product="JPush", sdk="JPush")
+    jsms = replace(record(code=1011, message="bad sign"), product="JSMS", sdk="JSMS")
+    data = write_dataset(tmp_path / "data", [jpush, jsms])
+    found = run_cli("lookup", "1011", "--product", "jsms", "--json", "--data", data)
+    assert (found.exit_code, [r["product"] for r in json.loads(found.stdout)]) == (0, ["JSMS"])
+    missed = run_cli("lookup", "1011", "--product", "JIoT", "--data", data)
+    assert missed.exit_code == 1
+    assert missed.stderr == (
+        f"no entry matches '1011' (product JIoT) in {data / SQLITE_NAME}; the dataset has no "
+        "product 'JIoT' (it has JPush, JSMS); ios/JPush, ios/JSMS have it: try --product JPush "
+        "or --product JSMS\n"
+    )

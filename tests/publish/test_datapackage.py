@@ -70,15 +70,17 @@ def _csv_replace(folder: Path, old: bytes, new: bytes) -> None:
     ("old", "new", "expected"),
     [
         (
-            b"android,JMessage,871101,",
-            b"android,JMessage,871102,",
+            b"android,JMessage,871101,871101,",
+            b"android,JMessage,871102,871102,",
             (4, "primary-key", "the same as in the row at position 3"),
         ),
         (b"android,JMessage,871101,", b"android,JMessage,8711O1,", (3, "type-error", "integer")),
         (b"android,JMessage,871101,", b"mac,JMessage,871101,", (3, "constraint-error", "enum")),
-        (b"android,JMessage,871101,", b"android,JPush,871101,", (3, "constraint-error", "enum")),
+        # Schema 2 names no list of SDKs (each product has its own), but one must be given.
+        (b"android,JMessage,871101,", b"android,,871101,", (3, "constraint-error", "minLength")),
+        (b",871101,871101,1,", b",871101,871101,0,", (3, "constraint-error", "minimum")),
     ],
-    ids=["duplicate-key", "code-not-integer", "unknown-platform", "unknown-sdk"],
+    ids=["duplicate-key", "code-not-integer", "unknown-platform", "empty-sdk", "occurrence-0"],
 )
 def test_frictionless_validate_catches_a_broken_csv(
     copy_of_build: Path, old: bytes, new: bytes, expected: tuple[int, str, str]
@@ -102,8 +104,10 @@ def test_the_csv_resource_describes_the_csv_as_written(package: dict[str, Any]) 
     assert csv_resource["dialect"]["lineTerminator"] == "\r\n"
     schema = csv_resource["schema"]
     assert [field["name"] for field in schema["fields"]] == list(RECORD_FIELDS)
-    assert schema["primaryKey"] == ["platform", "sdk", "code"]
-    assert all(field["constraints"]["required"] for field in schema["fields"])
+    assert schema["primaryKey"] == ["source", "platform", "sdk", "code_text", "occurrence"]
+    # Every field is required but the two numbers a page may not give (an empty cell).
+    required = {field["name"]: field["constraints"]["required"] for field in schema["fields"]}
+    assert [name for name, needed in required.items() if not needed] == ["code", "http_status"]
     assert {field["name"]: field["type"] for field in schema["fields"]}["code"] == "integer"
 
 
