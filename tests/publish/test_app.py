@@ -440,8 +440,23 @@ def test_the_readmes_typescript_compiles_and_runs(
 
 
 def test_typescript_types_and_lookup_follow_the_models_declared_values() -> None:
-    source = app_files([record()], "1.0.0+abc")[TYPESCRIPT].decode("utf-8")
-    assert 'export type Platform = "ios" | "android" | "web" | "windows" | "server";\n' in source
-    assert 'export type Sdk = "JMessage" | "JMRTC";\n' in source
+    records = [record(), record(sdk="JMRTC", code=2)]
+    source = app_files(records, "1.0.0+abc")[TYPESCRIPT].decode("utf-8")
+    # The platforms the model declares; the products and sdks this dataset holds (the schema
+    # allows any name for those), sorted.
+    assert (
+        'export type Platform = "ios" | "android" | "web" | "windows" | "server" | "quickapp" '
+        '| "device" | "client";\n'
+    ) in source
+    assert 'export type Product = "JMessage";\n' in source
+    assert 'export type Sdk = "JMRTC" | "JMessage";\n' in source
     assert "  readonly platform: Platform;\n  /**" in source
-    assert "export function lookup(code: number, platform?: Platform, sdk?: Sdk)" in source
+    assert "  readonly product: Product;\n  /**" in source
+    assert "  readonly sdk: Sdk;\n  /**" in source
+    assert "  readonly code: number | null;\n  /**" in source
+    assert (
+        "export function lookup(\n  code: number | string,\n  product?: Product,\n"
+        "  platform?: Platform,\n  sdk?: Sdk,\n): ErrorCode[] {\n"
+    ) in source
+    empty = app_files([], "1.0.0+abc")[TYPESCRIPT].decode("utf-8")
+    assert "export type Product = string;\nexport type Sdk = string;\n" in empty

@@ -28,10 +28,16 @@ from scraper.publish.history import (
 from tests.conftest import FIXTURES, CliResult
 from tests.datasets import jmessage_record
 
-LOGIN = jmessage_record("ios", "JMessage", 863004, "Not logged in", "未登录", "S", "ios", "u#s")
-RTC = jmessage_record("ios", "JMRTC", 871002, "the %@ operation", "当前状态", "R", "ios", "u#r")
+LOGIN = jmessage_record(
+    "ios", "JMessage", 863004, "Not logged in", "未登录", "S", "jmessage-ios", "u#s"
+)
+RTC = jmessage_record(
+    "ios", "JMRTC", 871002, "the %@ operation", "当前状态", "R", "jmessage-ios", "u#r"
+)
 WHEN = datetime(2025, 3, 1, 6, 30, tzinfo=UTC)
-SOURCES: list[dict[str, object]] = [{"id": "ios", "url": "u", "location": "p", "sha256": "c0ffee"}]
+SOURCES: list[dict[str, object]] = [
+    {"id": "jmessage-ios", "url": "u", "location": "p", "sha256": "c0ffee"}
+]
 
 
 def _run(previous: list[Record], current: list[Record], before: str | None, after: str) -> Run:
@@ -59,17 +65,28 @@ def _no_warning(line: str) -> None:
 
 def test_added_removed_and_changed_give_one_row_per_field() -> None:
     diff = compare([LOGIN], [replace(LOGIN, message="Please log in"), RTC])
+    # Each row: the key (source, platform, sdk, code_text, occurrence), the code as a number,
+    # the kind, then every field that is not part of the key, as text (null as NULL).
+    rtc = ("jmessage-ios", "ios", "JMRTC", "871002", 1, 871002)
+    login = ("jmessage-ios", "ios", "JMessage", "863004", 1, 863004)
     assert change_rows(diff) == [
-        ("ios", "JMRTC", 871002, "added", "message", None, "the %@ operation"),
-        ("ios", "JMRTC", 871002, "added", "description", None, "当前状态"),
-        ("ios", "JMRTC", 871002, "added", "section", None, "R"),
-        ("ios", "JMRTC", 871002, "added", "source", None, "ios"),
-        ("ios", "JMRTC", 871002, "added", "url", None, "u#r"),
-        ("ios", "JMessage", 863004, "changed", "message", "Not logged in", "Please log in"),
+        (*rtc, "added", "product", None, "JMessage"),
+        (*rtc, "added", "code", None, "871002"),
+        (*rtc, "added", "name", None, ""),
+        (*rtc, "added", "message", None, "the %@ operation"),
+        (*rtc, "added", "description", None, "当前状态"),
+        (*rtc, "added", "detail", None, ""),
+        (*rtc, "added", "advice", None, ""),
+        (*rtc, "added", "http_status", None, None),
+        (*rtc, "added", "extra", None, "{}"),
+        (*rtc, "added", "section", None, "R"),
+        (*rtc, "added", "url", None, "u#r"),
+        (*login, "changed", "message", "Not logged in", "Please log in"),
     ]
     removed = change_rows(compare([RTC], []))
-    assert removed[0] == ("ios", "JMRTC", 871002, "removed", "message", "the %@ operation", None)
-    assert len(removed) == 5
+    assert removed[0] == (*rtc, "removed", "product", "JMessage", None)
+    assert removed[3] == (*rtc, "removed", "message", "the %@ operation", None)
+    assert len(removed) == 11
 
 
 def test_a_fresh_file_gets_empty_history_tables(tmp_path: Path) -> None:
@@ -178,7 +195,7 @@ def test_a_damaged_previous_file_starts_a_new_history_with_a_warning(tmp_path: P
         warn=warnings.append,
     )
     assert warnings == [
-        f"warning: {broken}: cannot read the change history (file is not a database); the "
+        f"{broken}: cannot read the change history (file is not a database); the "
         "history starts again with this build (the earlier file in version control still "
         "holds the old one)"
     ]
@@ -232,8 +249,8 @@ def test_a_build_of_a_copy_under_a_folder_whose_name_is_not_utf8_is_published(
     pages.mkdir()
     shutil.copyfile(FIXTURES / "versions" / "base.md", pages / "page.md")
     (pages / "sources.toml").write_text(
-        '[[source]]\nid = "ios"\nurl = "https://docs.example/ios/"\npath = "page.md"\n'
-        'platform = "ios"\n',
+        '[[source]]\nid = "ios"\nproduct = "JMessage"\nurl = "https://docs.example/ios/"\n'
+        'path = "page.md"\nplatform = "ios"\n',
         encoding="utf-8",
     )
     monkeypatch.chdir(tmp_path)
