@@ -70,9 +70,11 @@ def test_every_record_is_a_row_with_its_anchor_and_links(built: Path) -> None:
     assert len(rows) == 73
     row = tree.get_element_by_id("jmessage-android-871302")
     cells = [cell.text_content() for cell in row.xpath("td")]
-    assert cells[:4] == ["871302", "android", "JMessage", "Message content exceeds its max length."]
+    assert cells[:5] == [
+        "871302", "JMessage", "android", "JMessage", "Message content exceeds its max length."
+    ]  # fmt: skip
     assert row.xpath("td[1]/a/@href") == ["#jmessage-android-871302"]
-    assert row.xpath("td[6]/a/@href") == [
+    assert row.xpath("td[8]/a/@href") == [
         "https://docs.jiguang.cn/jmessage/client/im_errorcode_android/#jmessage-android"
     ]
     # `#871302` reaches every entry of the code, even without JavaScript (CSS :target).
@@ -96,7 +98,7 @@ def test_hostile_text_is_escaped_in_cells_and_in_the_embedded_json() -> None:
     assert not tree.xpath("//img")
     assert len(tree.xpath("//script")) == 2  # the JSON block and the page's own script
     cells = [cell.text_content() for cell in tree.xpath("//tbody/tr/td")]
-    assert cells[3:5] == [HOSTILE, CLOSER]
+    assert cells[4:6] == [HOSTILE, CLOSER]
     (block,) = tree.xpath('//script[@type="application/json"]')
     assert "<" not in block.text
     (embedded,) = _embedded_records(tree)
@@ -107,10 +109,10 @@ def test_hostile_text_is_escaped_in_cells_and_in_the_embedded_json() -> None:
     "url", ["javascript:alert(1)", "data:text/html,hi", ""], ids=["javascript", "data", "empty"]
 )
 def test_only_web_urls_become_links(url: str) -> None:
-    hostile = jmessage_record("ios", "JMessage", 1, "m", "d", "Section", "ios", url)
+    hostile = jmessage_record("ios", "JMessage", 1, "m", "d", "Section", "jmessage-ios", url)
     tree = _tree(_page([hostile]))
-    assert tree.xpath("//tbody//td[6]/a") == []
-    assert tree.xpath("//tbody//td[6]")[0].text_content() == "Section"
+    assert tree.xpath("//tbody//td[8]/a") == []
+    assert tree.xpath("//tbody//td[8]")[0].text_content() == "Section"
 
 
 def test_the_page_loads_nothing_and_allows_only_its_own_script_and_style(built: Path) -> None:
@@ -167,12 +169,18 @@ def test_a_tampered_platform_cannot_break_an_attribute() -> None:
 def test_columns_filters_and_searched_fields_are_the_models_fields() -> None:
     shown = [column.field for column in COLUMNS]
     assert set(shown) <= set(RECORD_FIELDS)
-    assert set(KEY_FIELDS) <= set(shown)  # every entry's key is on its row
+    # Every entry's key is on its row: the platform and the sdk as columns, the code as the
+    # page writes it (code_text) in the code column, and the whole key, source and occurrence
+    # too, in the row's anchor (`row_id`, unique: test_rows_are_grouped_by_code...).
+    assert {"platform", "sdk", "code"} <= set(shown)
     assert set(FILTERS) <= set(shown)
-    assert all(next(item for item in FIELDS if item.name == name).enum for name in FILTERS)
-    assert set(SEARCHED_FIELDS) <= set(shown)
+    # A filter's field has a value on every record: declared values, or a name never empty.
+    filtered = [next(item for item in FIELDS if item.name == name) for name in FILTERS]
+    assert all(item.enum or item.non_empty for item in filtered)
+    assert set(SEARCHED_FIELDS) <= set(RECORD_FIELDS)
+    assert set(SEARCHED_FIELDS) - set(shown) <= {"name", "advice"}  # shown under Details
     assert ROW_ORDER[0] == "code"  # a code's entries sit together
-    assert set(ROW_ORDER) == set(KEY_FIELDS)
+    assert ROW_ORDER[1:] == KEY_FIELDS
 
 
 def test_the_table_follows_the_declared_columns() -> None:
@@ -180,7 +188,7 @@ def test_the_table_follows_the_declared_columns() -> None:
     assert tree.xpath("//thead//th/text()") == [column.header for column in COLUMNS]
     assert tree.xpath("//tbody/tr/td/@data-label") == [column.cell_label for column in COLUMNS]
     assert [cell.text_content() for cell in tree.xpath("//tbody/tr/td")] == [
-        "1", "ios", "JMessage", "m", "说明", "JMessage ios"
+        "1", "JMessage", "ios", "JMessage", "m", "说明", "", "JMessage ios"
     ]  # fmt: skip
 
 
@@ -188,7 +196,9 @@ def test_each_filter_offers_the_values_the_records_have_in_the_models_order() ->
     records = [record("server", "JMRTC", 1), record("android"), record("ios")]
     tree = _tree(_page(records))
     assert tree.xpath('//select[@id="platform"]/option/@value') == ["", "ios", "android", "server"]
-    assert tree.xpath('//select[@id="sdk"]/option/text()') == ["All SDKs", "JMessage", "JMRTC"]
+    # The model declares no sdks or products (each product names its own): sorted.
+    assert tree.xpath('//select[@id="sdk"]/option/text()') == ["All SDKs", "JMRTC", "JMessage"]
+    assert tree.xpath('//select[@id="product"]/option/text()') == ["All products", "JMessage"]
     assert tree.xpath('//label[@for="platform"]/text()') == ["Platform"]
 
 
@@ -199,11 +209,13 @@ def test_the_script_gets_its_rules_as_data() -> None:
     assert data["variants"] == [list(group) for group in VARIANT_GROUPS]
     assert [item["id"] for item in data["optIn"]] == [source.id for source in OPT_IN_SOURCES]
     assert data["optIn"][0] == {
-        "id": "server", "platform": "server", "first": 890000, "last": 899999, "pattern": "89xxxx"
+        "id": "jmessage-server", "platform": "server", "first": 890000, "last": 899999, "pattern": "89xxxx"
     }  # fmt: skip
+    # Every value as text; the id is the row's anchor: source `ios`, code -1.
     assert dict(zip(data["fields"], data["records"][0], strict=True)) == {
-        "id": "jmessage-ios--1", "code": "-1", "platform": "ios", "sdk": "JMessage",
-        "message": "m", "description": "d",
+        "id": "ios--1", "code": "-1", "source": "ios", "platform": "ios", "sdk": "JMessage",
+        "code_text": "-1", "occurrence": "1", "product": "JMessage", "name": "",
+        "message": "m", "description": "d", "detail": "", "advice": "",
     }  # fmt: skip
 
 
