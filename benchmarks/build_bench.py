@@ -145,7 +145,7 @@ def run(runs: int) -> Section:
             "1. offline build ÷ pandas script",
             vs_pandas,
             PANDAS_TARGET,
-            if_missed="Both processes render the same 36 Markdown pages with Python-Markdown "
+            if_missed="Both processes render the same 37 Markdown pages with Python-Markdown "
             "(about 0.6 s of CPU, the same for both); ours then builds a BeautifulSoup tree of "
             "each page (about 0.55 s of CPU, where read_html's lxml tree costs a tenth of that) "
             "and writes twelve files besides the three exports, with the change history of "
