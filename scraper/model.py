@@ -314,6 +314,7 @@ def record_from_mapping(row: Mapping[str, object]) -> Record:
 _CODE = re.compile(r"[+-]?\d+")
 _HEX_CODE = re.compile(r"[+-]?0[xX][0-9A-Fa-f]+")
 _CODE_DIGITS_MAX = 19  # codes are stored as SQLite INTEGER, a signed 64-bit number
+_CODE_TEXT_MAX = 64  # with decoration (`**-0x00000000**`, zero-width spaces) to spare
 _HEX_DIGITS_MAX = 16
 # Characters that decorate a code cell without being part of it: zero-width spaces, the BOM,
 # Markdown emphasis and backticks left literal inside raw HTML; U+2212 is a minus sign.
@@ -334,6 +335,8 @@ _CODE_NOISE_CHARS = frozenset(" \u200b\u200c\u200d\u2060\ufeff*`\u2212")
 def parse_code(text: str) -> int | None:
     """An integer code (decimal, possibly 0 or negative, or hexadecimal such as 0xFFFFFFFF);
     None for anything else, or beyond 64 bits."""
+    if len(text) > _CODE_TEXT_MAX:
+        return None  # no code is this long: a long cell is not scanned, however many there are
     if text.isascii() and text.isdigit() and len(text) <= _CODE_DIGITS_MAX - 1:
         return int(text)  # the common case, without the costlier clean-up below
     compact = text.translate(_CODE_NOISE).replace("_", "")

@@ -65,6 +65,7 @@ PARAMETER_WORDS = (
 _HEADER_NOISE = str.maketrans({"*": None, "`": None, ":": None, "：": None})
 _ASCII_WORD = re.compile(r"[a-z]+")
 _PATH = re.compile(r"\S*/\S*")
+_CONSTANT_MAX = 200  # a symbolic name is never longer
 # A symbolic constant: JIOT_ERR_AUTH_ERR, kJMSGErrorSDKNetworkDownloadFailed, ERR_TIMEOUT.
 _CONSTANT = re.compile(r"(?:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|k[A-Z][A-Za-z0-9]+|[A-Z]{2,}[A-Z0-9]*)")
 
@@ -238,7 +239,10 @@ def _constant_share(body: Sequence[Sequence[str]], index: int) -> float:
     cells = _cells(body, index)
     if not cells:
         return 0.0
-    return sum(_CONSTANT.fullmatch(cell.strip("`*")) is not None for cell in cells) / len(cells)
+    return sum(
+        len(cell) <= _CONSTANT_MAX and _CONSTANT.fullmatch(cell.strip("`*")) is not None
+        for cell in cells
+    ) / len(cells)
 
 
 def _no_codes_problem(

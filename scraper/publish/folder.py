@@ -98,9 +98,7 @@ def _remove_if_unused(made: list[Path], out_dir: Path) -> None:
             level.rmdir()  # fails, and stops, at a folder that holds anything
 
 
-def _locked(
-    out_dir: Path, timeout: float, on_wait: Callable[[str], None] | None
-) -> Iterator[None]:
+def _locked(out_dir: Path, timeout: float, on_wait: Callable[[str], None] | None) -> Iterator[None]:
     check_claim(out_dir)
     # filelock uses flock(): the kernel drops it when a killed build's process dies, so a
     # crashed build never leaves a lock behind (the empty .lock file itself is harmless).

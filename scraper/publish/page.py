@@ -90,8 +90,14 @@ FILTERS: dict[str, str] = {
 # The fields the search box reads, besides the code (which matches by its first digits).
 # Datasette's `search` query reads the same ones.
 SEARCHED_FIELDS: tuple[str, ...] = ("name", "message", "description", "detail", "advice")
-# Rows by code, then by the rest of the key, so that a code's entries sit together.
-ROW_ORDER: tuple[str, ...] = ("code", *KEY_FIELDS)
+# Rows by code, then by the rest of the key, so that a code's entries sit together; the code
+# as the page writes it first, so that the entries of one spelling (`0`, `0x00000000`) are one
+# run of rows, under one tbody of that id.
+ROW_ORDER: tuple[str, ...] = (
+    "code",
+    "code_text",
+    *(name for name in KEY_FIELDS if name != "code_text"),
+)
 # Shown in the Details column, each as a labelled line when the record has it.
 DETAIL_FIELDS: tuple[tuple[str, str], ...] = (
     ("name", "Name"),
