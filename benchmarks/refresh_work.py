@@ -11,8 +11,9 @@ import sys
 import time
 from pathlib import Path
 
+from scraper.merge import merge
 from scraper.model import Source
-from scraper.parse.page import merge_pages, parse_page
+from scraper.parse.page import parse_page
 from scraper.publish.formats import render_csv, render_json
 
 
@@ -23,7 +24,7 @@ def main() -> None:
         parse_page(data, Source(f"page-{number:02d}", "http://127.0.0.1/", None, "ios"))
         for number, data in enumerate(pages)
     ]
-    records = merge_pages(parsed).records
+    records = merge([page.source for page in parsed], parsed).records
     render_json(records)
     render_csv(records)
     print(time.perf_counter() - started)

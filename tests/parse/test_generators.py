@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from scraper.model import Source
-from scraper.parse.page import merge_pages, parse_page
+from scraper.parse.page import parse_page
 from scraper.sources.local import page_html, read_local
 from tests.conftest import FIXTURES, PROJECT_ROOT, CliResult
 from tests.datasets import with_schema2_defaults
@@ -85,7 +85,6 @@ def test_generator_page_parses_to_its_expected_records(page: Path) -> None:
     expected = expected_for(page)
     source = source_for(page, expected["platform"])
     parsed = parse_page(page_html(read_local(source)), source)
-    merge_pages([parsed])
     report = parsed.report
     assert [record.as_dict() for record, _ in parsed.records] == expected["records"]
     assert (report.tables, report.blank_rows) == (expected["tables"], expected["blank_rows"])

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from scraper.model import Key, Source
-from scraper.parse.page import merge_pages, parse_page
+from scraper.parse.page import parse_page
 from scraper.sources.catalog import BUILTIN_SOURCES, OPTIONAL_SOURCES, SEED_SOURCES
 from scraper.sources.local import page_html, read_local
 from tests.conftest import FIXTURES, CliResult
@@ -76,7 +76,7 @@ def test_variant_parses_to_its_expected_records(page: Path) -> None:
     expected = expected_of(page)
     source = source_for(page, expected["platform"])
     parsed = parse_page(page_html(read_local(source)), source)
-    report = merge_pages([parsed]).pages[0].report
+    report = parsed.report
     assert [record.as_dict() for record, _ in parsed.records] == expected["records"]
     assert (report.tables, report.blank_rows) == (expected["tables"], expected["blank_rows"])
     assert [anomaly.describe() for anomaly in report.anomalies] == expected["anomalies"]

@@ -7,8 +7,9 @@ from collections import Counter
 
 import pytest
 
+from scraper.merge import merge
 from scraper.model import Record
-from scraper.parse.page import ParsedPage, merge_pages, parse_page
+from scraper.parse.page import ParsedPage, parse_page
 from scraper.sources.catalog import SEED_SOURCES as BUILTIN_SOURCES
 from scraper.sources.local import page_html, read_local
 from tests.conftest import SEEDS
@@ -22,7 +23,7 @@ def seed_pages() -> list[ParsedPage]:
 @pytest.fixture(scope="module")
 def seed_records(seed_pages: list[ParsedPage]) -> dict[int, list[Record]]:
     by_code: dict[int, list[Record]] = {}
-    for record in merge_pages(seed_pages).records:
+    for record in merge(BUILTIN_SOURCES, seed_pages).records:
         by_code.setdefault(record.code, []).append(record)
     return by_code
 
@@ -39,7 +40,7 @@ def test_seed_fixtures_are_the_pages_as_received() -> None:
 
 
 def test_seeds_give_73_records_by_section(seed_pages: list[ParsedPage]) -> None:
-    records = merge_pages(seed_pages).records
+    records = merge(BUILTIN_SOURCES, seed_pages).records
     assert Counter(record.section for record in records) == {
         "JMessage iOS": 33,
         "JMRTC iOS": 8,
