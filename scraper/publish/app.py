@@ -185,8 +185,10 @@ _TS_KINDS = {"string": "string", "integer": "number", "object": "Readonly<Record
 # Fields whose type is the union of the values the dataset holds: the schema allows any name
 # (another vendor's product), but a consumer of this dataset gets exactly these.
 _HELD_VALUES = ("product", "sdk")
-# The filters `lookup()` takes after the code, in this order.
-_FILTERS = ("product", "platform", "sdk")
+# The filters `lookup()` takes after the code, in this order: schema 1's two first, so that
+# `lookup(871302, "android")` (the README's example, and code written for schema 1) still
+# means a platform; the product, new in schema 2, last.
+_FILTERS = ("platform", "sdk", "product")
 
 
 def render_typescript(records: Iterable[Record], version: str) -> bytes:
@@ -236,7 +238,7 @@ def render_typescript(records: Iterable[Record], version: str) -> bytes:
         f"export const errorCodes: readonly ErrorCode[] = [\n{rows}];\n"
         "\n"
         "/** Every entry with this code (a number, or the code as the page writes it),\n"
-        " * optionally of one product, platform and sdk; [] when none. */\n"
+        " * optionally of one platform, sdk and product; [] when none. */\n"
         f"export function lookup(\n  code: number | string{parameters},\n): ErrorCode[] {{\n"
         "  return errorCodes.filter(\n"
         "    (entry) =>\n"

@@ -323,14 +323,20 @@ import type { ErrorCode, Platform } from "./errorcodes";
 
 const android: ErrorCode[] = lookup(871302, "android");
 const anywhere: ErrorCode[] = lookup(871302);
+const written: ErrorCode[] = lookup("871302");  // the code as the page writes it
+const everyFilter: ErrorCode[] = lookup(871302, "android", "JMessage", "JMessage");
 const platform: Platform = "ios";
 const first: ErrorCode | undefined = errorCodes[0];
 // @ts-expect-error: a platform the dataset does not have is a type error
 lookup(1, "tvos");
-// @ts-expect-error: codes are numbers
-lookup("871302");
+// @ts-expect-error: a product the dataset does not have is a type error
+lookup(1, "android", "JMessage", "JPush");
+// @ts-expect-error: a code is a number or the code as the page writes it
+lookup(true);
 const all = errorCodes;
-console.log(JSON.stringify({ android, anywhere, platform, first, datasetVersion, all }));
+console.log(
+  JSON.stringify({ android, anywhere, written, everyFilter, platform, first, datasetVersion, all }),
+);
 """
 
 
@@ -377,6 +383,7 @@ def test_typescript_of_the_seed_build_type_checks_and_looks_up(
     result = _compile_and_run(seeds_app, tmp_path)
     expected = [item.as_dict() for item in _seed_records(seeds_app) if item.code == 871302]
     assert result["android"] == result["anywhere"] == expected
+    assert result["written"] == result["everyFilter"] == expected
     assert result["all"] == [item.as_dict() for item in _seed_records(seeds_app)]
 
 
@@ -455,8 +462,8 @@ def test_typescript_types_and_lookup_follow_the_models_declared_values() -> None
     assert "  readonly sdk: Sdk;\n  /**" in source
     assert "  readonly code: number | null;\n  /**" in source
     assert (
-        "export function lookup(\n  code: number | string,\n  product?: Product,\n"
-        "  platform?: Platform,\n  sdk?: Sdk,\n): ErrorCode[] {\n"
+        "export function lookup(\n  code: number | string,\n  platform?: Platform,\n"
+        "  sdk?: Sdk,\n  product?: Product,\n): ErrorCode[] {\n"
     ) in source
     empty = app_files([], "1.0.0+abc")[TYPESCRIPT].decode("utf-8")
     assert "export type Product = string;\nexport type Sdk = string;\n" in empty

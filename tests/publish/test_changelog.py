@@ -51,7 +51,9 @@ def test_a_long_entry_lists_fifty_codes_per_kind_and_counts_the_rest() -> None:
     text = entry(compare([], records), DAY)
     assert text.startswith("## 2025-03-01: 60 codes added\n\nAdded (60):\n\n")
     assert text.count("\n- jmessage-ios/ios/JMRTC/") == 50
-    assert text.endswith('- jmessage-ios/ios/JMRTC/49: "the %@ operation" / "当前状态"\n- … and 10 more\n')
+    assert text.endswith(
+        '- jmessage-ios/ios/JMRTC/49: "the %@ operation" / "当前状态"\n- … and 10 more\n'
+    )
 
 
 ONE = "## 2025-03-01: 1 code added\n\nAdded (1):\n\n- jmessage-ios/ios/JMRTC/871002: x\n"

@@ -150,7 +150,8 @@ def test_text_rendering_has_the_summary_then_one_line_per_key() -> None:
         "+1 added, -1 removed, ~1 changed\n"
         '+ jmessage-ios/ios/JMRTC/871002: "the %@ operation" / "当前状态"\n'
         '- jmessage-android/android/JMessage/0: "Success" / "成功"\n'
-        '~ jmessage-ios/ios/JMessage/863004: message "User is not at Login state" -> "Not \\"logged\\" in"\n'
+        '~ jmessage-ios/ios/JMessage/863004: message "User is not at Login state" -> '
+        '"Not \\"logged\\" in"\n'
     )
 
 
@@ -162,10 +163,12 @@ def test_markdown_rendering_groups_by_kind_and_escapes_markup() -> None:
         "Removed (1):\n\n"
         '- jmessage-android/android/JMessage/0: "Success" / "成功"\n\n'
         "Changed (1):\n\n"
-        '- jmessage-ios/ios/JMessage/863004: message "User is not at Login state" → "Not "logged" in"\n'
+        '- jmessage-ios/ios/JMessage/863004: message "User is not at Login state" → '
+        '"Not "logged" in"\n'
     )
     assert render_markdown(diff) == (
-        'Added (1):\n\n- jmessage-ios/ios/JMRTC/871002: "a \\*b\\* \\<c\\> \\[d\\]\\|e\\_f" / "当前状态"\n'
+        "Added (1):\n\n"
+        '- jmessage-ios/ios/JMRTC/871002: "a \\*b\\* \\<c\\> \\[d\\]\\|e\\_f" / "当前状态"\n'
     )
     assert render_markdown(Diff([], [], [])) == "No change.\n"
 

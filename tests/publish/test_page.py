@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
@@ -153,6 +154,21 @@ def test_rows_are_grouped_by_code_and_ids_are_unique() -> None:
     ]
 
 
+def test_a_code_written_two_ways_gives_one_tbody_per_spelling() -> None:
+    # Code 0 is `0` on most pages and `0x00000000` on others; sorted by source alone, the two
+    # spellings would interleave and two tbodies would share an id.
+    plain = [replace(record(code=0), source=source) for source in ("a", "c")]
+    hexadecimal = replace(record(code=0), source="b", code_text="0x00000000")
+    again = replace(plain[0], occurrence=2)
+    tree = _tree(_page([*plain, hexadecimal, again]))
+    ids = tree.xpath("//@id")
+    assert len(ids) == len(set(ids))
+    assert [body.get("id") for body in tree.xpath("//tbody")] == ["0", "0x00000000"]
+    assert [row.get("id") for row in tree.get_element_by_id("0")] == [
+        "a-ios-0", "a-ios-0-2", "c-ios-0"
+    ]  # fmt: skip
+
+
 def test_without_a_recorded_date_the_page_says_so() -> None:
     data = render_page([record()], SOURCES, version="1.0.0+abc", updated=None)
     assert b"the date of the data is not recorded" in data
@@ -180,7 +196,8 @@ def test_columns_filters_and_searched_fields_are_the_models_fields() -> None:
     assert set(SEARCHED_FIELDS) <= set(RECORD_FIELDS)
     assert set(SEARCHED_FIELDS) - set(shown) <= {"name", "advice"}  # shown under Details
     assert ROW_ORDER[0] == "code"  # a code's entries sit together
-    assert ROW_ORDER[1:] == KEY_FIELDS
+    assert ROW_ORDER[1] == "code_text"  # and each spelling of it under one tbody
+    assert sorted(ROW_ORDER[1:]) == sorted(KEY_FIELDS)
 
 
 def test_the_table_follows_the_declared_columns() -> None:
@@ -209,7 +226,8 @@ def test_the_script_gets_its_rules_as_data() -> None:
     assert data["variants"] == [list(group) for group in VARIANT_GROUPS]
     assert [item["id"] for item in data["optIn"]] == [source.id for source in OPT_IN_SOURCES]
     assert data["optIn"][0] == {
-        "id": "jmessage-server", "platform": "server", "first": 890000, "last": 899999, "pattern": "89xxxx"
+        "id": "jmessage-server", "platform": "server", "first": 890000, "last": 899999,
+        "pattern": "89xxxx",
     }  # fmt: skip
     # Every value as text; the id is the row's anchor: source `ios`, code -1.
     assert dict(zip(data["fields"], data["records"][0], strict=True)) == {

@@ -25,7 +25,7 @@ import pytest
 
 from scraper.consume.dataset import load_records
 from scraper.model import JSON_NAME, Record
-from scraper.publish.page import PAGE_NAME, PageSource, render_page, row_id
+from scraper.publish.page import PAGE_NAME, ROW_ORDER, PageSource, render_page, row_id
 from scraper.variants import spellings
 from tests.conftest import PROJECT_ROOT
 from tests.datasets import build_seeds, record
@@ -109,7 +109,7 @@ def _expected(records: list[Record], query: str, platform: str = "") -> list[str
         for item in records
         if (not platform or item.platform == platform)
         and all(
-            str(item.code).startswith(term)
+            item.code_text.startswith(term)
             or any(
                 spelling in _fold(item.message + "\n" + item.description)
                 for spelling in spellings(term)
@@ -117,7 +117,12 @@ def _expected(records: list[Record], query: str, platform: str = "") -> list[str
             for term in terms
         )
     ]
-    return [row_id(item) for item in sorted(shown, key=lambda r: (r.code, r.platform, r.sdk))]
+    return [row_id(item) for item in sorted(shown, key=_page_order)]
+
+
+def _page_order(item: Record) -> tuple[object, ...]:
+    """`ROW_ORDER` (the seed pages' codes are all numbers)."""
+    return tuple(getattr(item, name) for name in ROW_ORDER)
 
 
 def test_without_javascript_every_row_shows(browser: Any, built: Path) -> None:
@@ -232,11 +237,13 @@ def test_a_hostile_cell_shows_as_text_and_runs_nothing(page: Any, tmp_path: Path
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(path.as_uri())
-    assert page.locator("#jmessage-ios-1 td").nth(3).text_content() == HOSTILE
-    assert page.locator("#jmessage-ios-1 td").nth(4).text_content() == CLOSER
+    # record() is of source `ios`: its row is `ios-1`; message and description are the fifth
+    # and sixth cells (after code, product, platform and sdk).
+    assert page.locator("#ios-1 td").nth(4).text_content() == HOSTILE
+    assert page.locator("#ios-1 td").nth(5).text_content() == CLOSER
     assert page.locator("img").count() == 0
     page.get_by_label("Code or text").fill("onerror")  # the embedded JSON kept the text too
-    assert _visible(page) == ["jmessage-ios-1"]
+    assert _visible(page) == ["ios-1"]
     assert page.evaluate("() => window.pwned") is None
     assert (dialogs, errors) == ([], [])
 
@@ -249,6 +256,8 @@ def test_labels_keyboard_and_a_polite_count(page: Any, built: Path) -> None:
     assert page.evaluate("() => document.activeElement.id") == "query"
     page.keyboard.type("863004")
     assert count.text_content() == "Showing 1 of 73 entries"
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.id") == "product"
     page.keyboard.press("Tab")
     assert page.evaluate("() => document.activeElement.id") == "platform"
     assert page.get_by_label("SDK").is_visible()
@@ -289,7 +298,7 @@ def test_a_variant_spelling_finds_the_standard_one(page: Any, built: Path) -> No
     standard = _visible(page)
     page.get_by_label("Code or text").fill("登陆")  # the pages write 登录 only
     assert _visible(page) == standard
-    assert {"jmessage-ios-863004", "jmrtc-ios-871005"} <= set(standard)
+    assert {"jmessage-ios-863004", "jmessage-ios-jmrtc-871005"} <= set(standard)
 
 
 # Widths from a small phone to a wide desktop, the two of the report (1280, 1440) included.
@@ -370,7 +379,8 @@ def test_a_filter_that_hides_the_code_says_where_it_is(page: Any, built: Path) -
     assert _visible(page) == []
     assert page.locator("#count").text_content() == "No entry matches (73 entries in all)"
     hint = page.locator("#hint")
-    assert hint.text_content() == "android/JMessage has it: try Platform android"
+    # Each place is named by the filters' values: product/platform/sdk.
+    assert hint.text_content() == "JMessage/android/JMessage has it: try Platform android"
     hint.get_by_role("button", name="Platform android").click()
     assert page.get_by_label("Platform").input_value() == "android"
     assert _visible(page) == ["jmessage-android-871302"]
@@ -382,8 +392,8 @@ def test_a_code_of_a_source_the_dataset_leaves_out_says_where_it_is(page: Any, b
     page.get_by_label("Code or text").fill("899070")
     assert _visible(page) == []
     assert page.locator("#hint").text_content() == (
-        "899070 looks like a code of the server page (89xxxx), which this dataset leaves out: "
-        "build with `build --remote --include server` to add it."
+        "899070 looks like a code of the jmessage-server page (89xxxx), which this dataset "
+        "leaves out: build with `build --remote --include jmessage-server` to add it."
     )
 
 
