@@ -125,7 +125,7 @@ def test_refresh_over_a_real_socket_then_revalidate_with_etags(
     )
     assert android["etag"].startswith('"')
     assert sorted(path for path, _ in log) == ["/docs/android.md", "/docs/ios/", "/old/ios/"]
-    assert all(h["User-Agent"].startswith("jmessage-errorcodes/") for _, h in log)
+    assert all(h["User-Agent"].startswith("jiguang-errorcodes/") for _, h in log)
     assert all("If-None-Match" not in h for _, h in log)
 
     published = snapshot(out)

@@ -1,4 +1,4 @@
-"""The parser: a page (HTML bytes or text) to records plus a report, and merging pages.
+"""The parser: a page (HTML bytes or text) to records plus a report.
 
 Documented errors: `parse_page` raises `ReadError` (bytes that are not a text page, or a page
 over `MAX_PAGE_BYTES`) or `ParseError` (an empty page, no error-code table, too many cells);
@@ -8,12 +8,12 @@ nothing else escapes it for any input.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from scraper.errors import ParseError, StrictFailed
-from scraper.model import Key, Record, Source, key_label
-from scraper.parse.rows import Anomaly, Origin, SourceReport, records_from_tables
+from scraper.errors import ParseError
+from scraper.model import Record, Source
+from scraper.parse.rows import Origin, SourceReport, records_from_tables
 from scraper.sources.decode import MAX_PAGE_BYTES, check_size, decode_page
 from scraper.text import shortened
 
@@ -26,7 +26,7 @@ _EXPECTED = "expected a <table> whose header row has a 'Code' or '错误码' col
 _TABLES_SHOWN = 5
 _PROBLEMS_SHOWN = 10
 
-__all__ = ["MAX_PAGE_BYTES", "MAX_TABLE_CELLS", "Merged", "ParsedPage", "merge_pages", "parse_page"]
+__all__ = ["MAX_PAGE_BYTES", "MAX_TABLE_CELLS", "ParsedPage", "parse_page"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,77 +175,3 @@ def _no_table_message(label: str, tables: list[RawTable], report: SourceReport, 
     more = f", and {len(tables) - _TABLES_SHOWN} more" if len(tables) > _TABLES_SHOWN else ""
     warnings = f"; {'; '.join(report.warnings)}" if report.warnings else ""
     return f"{head}); looked in {len(tables)} table(s): {'; '.join(seen)}{more}{warnings}"
-
-
-@dataclass(frozen=True, slots=True)
-class Merged:
-    """The records of several pages sorted by key, and the rows whose key was seen before.
-
-    `pages` are the pages given, each with its own duplicates in its report (copies: the
-    pages given are left as they were).
-    """
-
-    records: list[Record]
-    duplicates: list[Anomaly]
-    pages: list[ParsedPage]
-
-
-def merge_pages(pages: list[ParsedPage]) -> Merged:
-    """All records sorted by key; a key seen before keeps its first row, the rest are returned."""
-    kept: dict[Key, Record] = {}
-    duplicates: list[Anomaly] = []
-    reported: list[ParsedPage] = []
-    for page in pages:
-        own: list[Anomaly] = []
-        for record, origin in page.records:
-            first = kept.get(record.key)
-            if first is None:
-                kept[record.key] = record
-                continue
-            own.append(
-                Anomaly(
-                    record.source,
-                    record.section,
-                    origin.table,
-                    origin.row,
-                    f"duplicate key {key_label(record.key)}, "
-                    f"first seen in {first.source} ({first.section}); kept the first",
-                    f"{record.code_text} | {record.message} | {record.description}",
-                )
-            )
-        duplicates.extend(own)
-        report = replace(page.report, duplicates=[*page.report.duplicates, *own])
-        reported.append(replace(page, report=report))
-    ordered = sorted(kept.values(), key=lambda record: record.order)
-    return Merged(ordered, duplicates, reported)
-
-
-def strict_problems(pages: list[ParsedPage]) -> list[str]:
-    """Every anomaly, duplicate key and warning of the parsed pages, one line each."""
-    problems: list[str] = []
-    for page in pages:
-        report = page.report
-        problems.extend(anomaly.describe() for anomaly in report.anomalies + report.duplicates)
-        problems.extend(report.warnings)
-    return problems
-
-
-def check_strict(pages: list[ParsedPage], others: list[str] | None = None) -> None:
-    """For `--strict`: raise StrictFailed when any page had anomalies, duplicates or warnings,
-    or when `others` (the run's other warnings that concern the data) is not empty.
-
-    Call it with the pages `merge_pages` returned, which hold the duplicate keys across pages.
-    """
-    problems = strict_problems(pages) + (others or [])
-    if not problems:
-        return
-    shown = "\n  ".join(problems[:_PROBLEMS_SHOWN])
-    more = (
-        f"\n  ... and {len(problems) - _PROBLEMS_SHOWN} more"
-        if len(problems) > _PROBLEMS_SHOWN
-        else ""
-    )
-    raise StrictFailed(
-        f"--strict: {len(problems)} problem(s) in the sources, so nothing was written "
-        f"(run without --strict to publish anyway, skipping those rows):\n  {shown}{more}"
-    )

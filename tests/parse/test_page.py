@@ -6,7 +6,7 @@ import pytest
 
 from scraper.errors import ParseError, SourceError
 from scraper.model import Record, Source, key_label
-from scraper.parse.page import ParsedPage, merge_pages, parse_page
+from scraper.parse.page import ParsedPage, parse_page
 from scraper.sources.local import render_markdown
 
 IOS = Source("ios", "https://docs.example/ios/", None, "ios")
@@ -223,17 +223,16 @@ def test_a_code_listed_twice_keeps_both_rows_numbered_by_occurrence() -> None:
             "<tr><td>1</td><td>first</td><td>a</td></tr><tr><td>1</td><td>second</td><td>b</td></tr>"
         )
     )
-    merged = merge_pages([result])
-    assert [(r.code, r.message, r.occurrence) for r in merged.records] == [
+    records = [record for record, _ in result.records]
+    assert [(r.code, r.message, r.occurrence) for r in records] == [
         (1, "first", 1),
         (1, "second", 2),
     ]
-    assert [key_label(r.key) for r in merged.records] == [
+    assert [key_label(r.key) for r in records] == [
         "ios/ios/JMessage/1",
         "ios/ios/JMessage/1 (2)",
     ]
     assert result.report.duplicates == []
-    assert merged.duplicates == []
 
 
 def test_a_row_repeated_cell_for_cell_is_dropped_and_reported() -> None:
@@ -250,46 +249,6 @@ def test_a_row_repeated_cell_for_cell_is_dropped_and_reported() -> None:
         "ios: table 1 (JMessage iOS), row 3: the same row as table 1, row 2; kept the first: "
         "1 | first | a"
     )
-
-
-def test_duplicate_keys_across_pages_keep_the_first_and_are_reported() -> None:
-    # One source id can only be listed once, so only the same source parsed twice repeats a key.
-    first = parsed(page("<tr><td>1</td><td>first</td><td>a</td></tr>"))
-    again = parsed(page("<tr><td>1</td><td>second</td><td>b</td></tr>"))
-    merged = merge_pages([first, again])
-    assert [(record.code, record.message) for record in merged.records] == [(1, "first")]
-    assert again.report.duplicates == []  # the page given is left as it was
-    assert merged.pages[0].report.duplicates == []
-    assert merged.pages[1].report.duplicates == merged.duplicates
-    assert len(merged.duplicates) == 1
-    duplicate = merged.duplicates[0]
-    assert duplicate.row == 2
-    assert (
-        "duplicate key ios/ios/JMessage/1, first seen in ios (JMessage iOS); kept the first"
-        in duplicate.describe()
-    )
-
-
-def test_merge_sorts_by_source_platform_sdk_then_numeric_code_and_keeps_sdks_apart() -> None:
-    ios = parsed(
-        page(
-            "<tr><td>10</td><td>m</td><td>d</td></tr><tr><td>9</td><td>m</td><td>d</td></tr>"
-            "<tr><td>0</td><td>m</td><td>d</td></tr>"
-        )
-    )
-    android = parse_page(
-        "<h2>JMRTC Android</h2><table><tr><th>Code</th></tr><tr><td>0</td></tr></table>"
-        "<h2>JMessage Android</h2><table><tr><th>Code</th></tr><tr><td>0</td></tr></table>",
-        ANDROID,
-    )
-    keys = [record.key for record in merge_pages([ios, android]).records]
-    assert keys == [
-        ("android", "android", "JMRTC", "0", 1),
-        ("android", "android", "JMessage", "0", 1),
-        ("ios", "ios", "JMessage", "0", 1),
-        ("ios", "ios", "JMessage", "9", 1),
-        ("ios", "ios", "JMessage", "10", 1),
-    ]
 
 
 def test_markdown_pages_render_headings_and_pipe_tables() -> None:
