@@ -197,9 +197,9 @@ def render_typescript(records: Iterable[Record], version: str) -> bytes:
     Each field with declared values gets a string-literal type named after it (`platform`:
     `Platform`), and so does each of `_HELD_VALUES`, with the values this dataset holds;
     `lookup()` takes the code (a number, or the code as the page writes it), then each of
-    `_FILTERS` as an optional filter. Codes are plain numbers: exact up to 2**53, far beyond
-    any code the pages use. The module has no imports, so it compiles as an ES module and as
-    CommonJS alike.
+    `_FILTERS` as an optional filter. Numeric codes are plain numbers: exact up to 2**53, far
+    beyond any code the pages use. The module has no imports, so it compiles as an ES module
+    and as CommonJS alike.
     """
     records = list(records)
     typed: dict[str, Sequence[str]] = {field.name: field.enum for field in FIELDS if field.enum}

@@ -44,7 +44,7 @@ LOOKUP_SQL = (
     f"select {_SHOWN} from {TABLE}\n"  # noqa: S608 - declared names only
     "where code = cast(:code as integer)\n"
     "  and cast(cast(:code as integer) as text) = trim(:code)\n"
-    f"order by {', '.join(name for name in KEY_FIELDS if name != 'code')}"
+    f"order by {', '.join(KEY_FIELDS)}"
 )
 _TEXT = _standard("lower(trim(:text))")
 SEARCH_SQL = (
@@ -66,16 +66,17 @@ def metadata(sources: Iterable[PageSource], version: str) -> dict[str, object]:
     listed = "; ".join(f"{source.id}: {source.url}" for source in pages)
     first_url = next((source.url for source in pages if source.url), PROJECT_URL)
     return {
-        "title": "JMessage SDK error codes",
+        "title": "JiGuang error codes",
         "description": (
-            f"Error codes of the JMessage (JiGuang IM) SDKs, dataset version {version}, one "
-            f"row per platform, sdk and code, from these documentation pages: {listed}. The "
+            "Error codes of JiGuang's SDKs and REST APIs (JMessage, JPush, JSMS, JShare, "
+            f"JVerification, JAnalytics, JIoT), dataset version {version}, one row per code row "
+            f"of a page, from these documentation pages: {listed}. The "
             "search box of error_codes needs three characters or more; for shorter words "
             "(登录) use the search query."
         ),
         "license": str(DATA_TERMS["title"]),
         "license_url": str(DATA_TERMS["path"]),
-        "source": "JiGuang JMessage documentation",
+        "source": "JiGuang's documentation",
         "source_url": first_url,
         "about": TOOL_NAME,
         "about_url": PROJECT_URL,

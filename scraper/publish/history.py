@@ -135,8 +135,16 @@ def change_rows(diff: Diff) -> list[ChangeRow]:
             (*change.key, change.code, "changed", name, as_text(values.old), as_text(values.new))
             for name, values in change.changes.items()
         ]
-    rows.sort(key=lambda row: tuple(str(value) for value in row[: len(KEY_FIELDS)]))
+    rows.sort(key=_in_record_order)  # stable: a record's fields stay in the model's order
     return rows
+
+
+def _in_record_order(row: ChangeRow) -> tuple[object, ...]:
+    """A change row's place: by source, platform and sdk, then numerically by code (a code
+    that is a word after the numbers), then as written, then by occurrence."""
+    source, platform, sdk, code_text, occurrence, code = row[:6]
+    number = code if isinstance(code, int) else 0
+    return (source, platform, sdk, not isinstance(code, int), number, code_text, occurrence)
 
 
 def as_text(value: object) -> str | None:

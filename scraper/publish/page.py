@@ -251,7 +251,7 @@ def _table(ordered: Sequence[Record]) -> str:
     ]
     return (
         '<table id="codes">\n<caption class="visually-hidden">Error codes, one row per '
-        "platform, SDK and code</caption>\n"
+        "code row of a documentation page</caption>\n"
         f"<thead><tr>{head}</tr></thead>\n{''.join(bodies)}</table>\n"
     )
 

@@ -65,7 +65,7 @@ def test_every_column_is_described_from_the_model(built: Path, metadata: dict[st
 
 
 def test_the_metadata_names_the_source_and_claims_no_license(metadata: dict[str, Any]) -> None:
-    assert metadata["title"] == "JMessage SDK error codes"
+    assert metadata["title"] == "JiGuang error codes"
     # The first source's page; the seed sources are in catalog order, Android first.
     assert metadata["source_url"] == (
         "https://docs.jiguang.cn/jmessage/client/im_errorcode_android/"
@@ -174,7 +174,7 @@ def test_a_real_datasette_serves_the_canned_queries(datasette: str) -> None:
     search = _get(f"{datasette}/{DATABASE}/search.json?text={text}&_shape=array")
     assert {863004, 871005} <= {row["code"] for row in search}
     served = _get(f"{datasette}/-/metadata.json")
-    assert served["title"] == "JMessage SDK error codes"
+    assert served["title"] == "JiGuang error codes"
 
 
 @pytest.mark.slow
