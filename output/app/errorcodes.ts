@@ -1223,18 +1223,18 @@ export const errorCodes: readonly ErrorCode[] = [
 ];
 
 /** Every entry with this code (a number, or the code as the page writes it),
- * optionally of one product, platform and sdk; [] when none. */
+ * optionally of one platform, sdk and product; [] when none. */
 export function lookup(
   code: number | string,
-  product?: Product,
   platform?: Platform,
   sdk?: Sdk,
+  product?: Product,
 ): ErrorCode[] {
   return errorCodes.filter(
     (entry) =>
       (typeof code === "number" ? entry.code === code : entry.code_text === code) &&
-      (product === undefined || entry.product === product) &&
       (platform === undefined || entry.platform === platform) &&
-      (sdk === undefined || entry.sdk === sdk),
+      (sdk === undefined || entry.sdk === sdk) &&
+      (product === undefined || entry.product === product),
   );
 }
