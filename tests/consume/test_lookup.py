@@ -394,6 +394,7 @@ def test_the_opt_in_sources_are_catalog_sources_the_seed_build_leaves_out() -> N
         ("jmessage-server", catalog["jmessage-server"]),
         ("jmessage-web", catalog["jmessage-web"]),
     ]
+    assert not seeds & {source.id for source in search.OPT_IN_SOURCES}
 
 
 @pytest.mark.parametrize("name", ["errorcodes.json", "manifest.json", "index.html"])
