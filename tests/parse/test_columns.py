@@ -22,9 +22,11 @@ ROLE_HEADERS = {
     "advice": ["操作建议", "Advice"],
 }
 EXTRA_HEADERS = ["版本", "Since", "平台", "Category"]
-texts = st.text(
-    alphabet=st.characters(codec="utf-8", categories=["L", "N", "P", "Zs"]), max_size=12
-).map(lambda text: " ".join(text.split()))
+# Letters, digits, CJK, full-width and ASCII punctuation and spaces, as the pages' cells hold:
+# a fixed alphabet keeps generation fast on a loaded machine.
+texts = st.text(alphabet="abcXYZ019 登录失败参数（），。：%@-_/()$[]\u3000", max_size=12).map(
+    lambda text: " ".join(text.split())
+)
 
 
 @pytest.mark.parametrize(
@@ -77,6 +79,7 @@ def tables(draw: st.DrawFn) -> tuple[list[str], list[list[str]], dict[str, int],
 
 
 @given(tables())
+@settings(deadline=None)
 def test_every_role_is_found_in_any_column_order(
     table: tuple[list[str], list[list[str]], dict[str, int], int],
 ) -> None:
