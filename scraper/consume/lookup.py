@@ -33,7 +33,9 @@ from scraper.model import (
     KEY_FIELDS,
     RECORD_FIELDS,
     SCHEMA_VERSION,
+    SEARCH_TABLE_NAME,
     SQLITE_NAME,
+    TABLE_NAME,
     Record,
     parse_code,
     record_from_mapping,
@@ -142,7 +144,7 @@ def _search(read: _Reader, query: str, filters: list[tuple[str, object]]) -> lis
 
 def _select(read: _Reader, where: list[str], params: list[object]) -> list[Record]:
     sql = (
-        f"SELECT {_COLUMNS} FROM error_codes WHERE {' AND '.join(where)} "  # noqa: S608 - fixed
+        f"SELECT {_COLUMNS} FROM {TABLE_NAME} WHERE {' AND '.join(where)} "  # noqa: S608 - fixed
         "ORDER BY platform, sdk, code, code_text, source, occurrence"
     )
     return [_record(row, read.path) for row in read(sql, params)]
@@ -192,7 +194,8 @@ def _conditions(query: str) -> tuple[list[str], list[object]]:
             if len(spelling) >= TRIGRAM:
                 # An FTS5 string ("..." with " doubled), so no query syntax can leak in.
                 alternatives.append(
-                    "rowid IN (SELECT rowid FROM error_codes_fts WHERE error_codes_fts MATCH ?)"
+                    f"rowid IN (SELECT rowid FROM {SEARCH_TABLE_NAME} "  # noqa: S608 - fixed
+                    f"WHERE {SEARCH_TABLE_NAME} MATCH ?)"
                 )
                 params.append('"' + spelling.replace('"', '""') + '"')
             else:
@@ -204,7 +207,7 @@ def _conditions(query: str) -> tuple[list[str], list[object]]:
 
 
 def _distinct(read: _Reader, column: str) -> tuple[str, ...]:
-    sql = f"SELECT DISTINCT {column} FROM error_codes ORDER BY 1"  # noqa: S608 - fixed names
+    sql = f"SELECT DISTINCT {column} FROM {TABLE_NAME} ORDER BY 1"  # noqa: S608 - fixed names
     values = [row[0] for row in read(sql, [])]
     for value in values:
         if not isinstance(value, str):

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from scraper.about import PROJECT_URL, TOOL_NAME
-from scraper.model import FIELDS, KEY_FIELDS, RECORD_FIELDS, SQLITE_NAME
+from scraper.model import FIELDS, KEY_FIELDS, RECORD_FIELDS, SQLITE_NAME, TABLE_NAME
 from scraper.publish.contract import DATA_TERMS
 from scraper.publish.formats import dump_json
 from scraper.publish.page import FILTERS, ROW_ORDER, SEARCHED_FIELDS, PageSource
@@ -23,7 +23,7 @@ from scraper.variants import VARIANT_GROUPS
 
 METADATA_NAME = "metadata.json"
 DATABASE = SQLITE_NAME.removesuffix(".sqlite")  # Datasette names a database after its file
-TABLE = "error_codes"
+TABLE = TABLE_NAME
 # What the queries show: every field but the source id (the url says where the entry is).
 _SHOWN = ", ".join(name for name in RECORD_FIELDS if name != "source")
 

@@ -12,7 +12,15 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from scraper.about import TOOL_NAME
-from scraper.model import FIELDS, KEY_FIELDS, RECORD_FIELDS, SCHEMA_VERSION, Record
+from scraper.model import (
+    FIELDS,
+    KEY_FIELDS,
+    RECORD_FIELDS,
+    SCHEMA_VERSION,
+    SEARCH_TABLE_NAME,
+    TABLE_NAME,
+    Record,
+)
 
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -115,27 +123,27 @@ CREATE TABLE meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
-CREATE TABLE error_codes (
+CREATE TABLE {table} (
 {columns}
 );
-CREATE INDEX error_codes_code ON error_codes (code);
-CREATE INDEX error_codes_code_text ON error_codes (code_text);
+CREATE INDEX {table}_code ON {table} (code);
+CREATE INDEX {table}_code_text ON {table} (code_text);
 -- External-content FTS5 table named <table>_fts, as Datasette and sqlite-utils expect; they
--- find it by the literal text content=[error_codes], so keep that spelling. The trigram
+-- find it by the literal text content=[{table}], so keep that spelling. The trigram
 -- tokenizer matches substrings, so Chinese text is searchable without word breaking.
-CREATE VIRTUAL TABLE error_codes_fts USING fts5(
-    {search_columns}, tokenize='trigram', content=[error_codes]
+CREATE VIRTUAL TABLE {search} USING fts5(
+    {search_columns}, tokenize='trigram', content=[{table}]
 );
 CREATE VIEW counts_by_product_platform_sdk AS
     SELECT product, platform, sdk, COUNT(*) AS records, MIN(code) AS min_code,
         MAX(code) AS max_code
-    FROM error_codes GROUP BY product, platform, sdk ORDER BY product, platform, sdk;
+    FROM {table} GROUP BY product, platform, sdk ORDER BY product, platform, sdk;
 -- Which products, platforms and sdks know a code (many codes exist on one platform only).
 CREATE VIEW platforms_by_code AS
     SELECT code_text, COUNT(*) AS entries,
         group_concat(product || '/' || platform || '/' || sdk, ', ') AS platforms
     FROM (
-        SELECT DISTINCT code_text, product, platform, sdk, code FROM error_codes
+        SELECT DISTINCT code_text, product, platform, sdk, code FROM {table}
         ORDER BY code, code_text, product, platform, sdk
     )
     GROUP BY code_text ORDER BY MIN(code), code_text;
@@ -154,6 +162,8 @@ SQLITE_SCHEMA = _SQLITE_SCHEMA.replace(
         + [f"    PRIMARY KEY ({', '.join(KEY_FIELDS)})"]
     ),
 ).replace("{search_columns}", ", ".join(SEARCH_FIELDS))
+# The table names, declared once in the model (`{search}` first: it starts with `{table}`'s name).
+SQLITE_SCHEMA = SQLITE_SCHEMA.replace("{search}", SEARCH_TABLE_NAME).replace("{table}", TABLE_NAME)
 
 
 def unjournaled(connection: sqlite3.Connection) -> None:
@@ -179,14 +189,16 @@ def write_sqlite(records: Iterable[Record], path: Path) -> None:
                 "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
             connection.executemany(
-                f"INSERT INTO error_codes ({', '.join(RECORD_FIELDS)}) "  # noqa: S608 - fixed names
+                f"INSERT INTO {TABLE_NAME} ({', '.join(RECORD_FIELDS)}) "  # noqa: S608 - fixed names
                 f"VALUES ({', '.join('?' for _ in RECORD_FIELDS)})",
                 [
                     tuple(sql_value(getattr(record, name)) for name in RECORD_FIELDS)
                     for record in records
                 ],
             )
-            connection.execute("INSERT INTO error_codes_fts (error_codes_fts) VALUES ('rebuild')")
+            connection.execute(
+                f"INSERT INTO {SEARCH_TABLE_NAME} ({SEARCH_TABLE_NAME}) VALUES ('rebuild')"  # noqa: S608
+            )
     finally:
         connection.close()
 
