@@ -380,7 +380,7 @@ def test_a_filter_that_hides_the_code_says_where_it_is(page: Any, built: Path) -
     assert page.locator("#count").text_content() == "No entry matches (73 entries in all)"
     hint = page.locator("#hint")
     # Each place is named by the filters' values: product/platform/sdk.
-    assert hint.text_content() == "JMessage/android/JMessage has it: try Platform android"
+    assert hint.text_content() == "android/JMessage has it: try Platform android"
     hint.get_by_role("button", name="Platform android").click()
     assert page.get_by_label("Platform").input_value() == "android"
     assert _visible(page) == ["jmessage-android-871302"]

@@ -62,7 +62,9 @@
     const elsewhere = entries.filter((entry) => matchesTerms(entry, terms));
     const what = terms.length === 1 && wholeCode.test(terms[0]) ? "it" : "matches";
     if (elsewhere.length > 0) {
-      const groupOf = (entry) => filters.map(({ field }) => entry.values[field]).join("/");
+      // A group as the lookup command names it, platform/sdk: the sdk names the product.
+      const named = filters.filter(({ field }) => field !== "product");
+      const groupOf = (entry) => named.map(({ field }) => entry.values[field]).join("/");
       const groups = [...new Set(elsewhere.map(groupOf))];
       const more = groups.length > SHOWN ? ` and ${groups.length - SHOWN} more` : "";
       const verb = groups.length === 1 ? "has" : "have";
