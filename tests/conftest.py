@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,3 +84,16 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
         for path in sorted(folder.rglob("*"))
         if path.is_file() and path.name != ".lock"
     }
+
+
+@pytest.fixture(scope="session")
+def seed_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One real build of the two seed pages for the whole test session: read it, never write
+    into it (a test that changes a dataset copies it first; the end of the session checks)."""
+    from tests.datasets import build_seeds
+
+    out = tmp_path_factory.mktemp("seed-build") / "output"
+    build_seeds(out)
+    before = snapshot(out)
+    yield out
+    assert snapshot(out) == before, "a test wrote into the shared seed build"

@@ -21,7 +21,7 @@ import pytest
 from scraper.consume import lookup as search
 from scraper.model import SQLITE_NAME
 from tests.conftest import PROJECT_ROOT, CliResult, snapshot
-from tests.datasets import build_seeds, record, with_schema2_defaults, write_dataset
+from tests.datasets import record, with_schema2_defaults, write_dataset
 
 RunCli = Callable[..., CliResult]
 
@@ -36,11 +36,9 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="module")
-def seeds(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A real build of the seed pages."""
-    out = tmp_path_factory.mktemp("seeds") / "output"
-    build_seeds(out)
-    return out
+def seeds(seed_build: Path) -> Path:
+    """The session's build of the seed pages (read only)."""
+    return seed_build
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,7 @@ from scraper.publish.app import (
     resource_key,
 )
 from tests.conftest import PROJECT_ROOT
-from tests.datasets import build_seeds, jmessage_record, record
+from tests.datasets import jmessage_record, record
 
 HOSTILE_TEXTS = [
     'It\'s "quoted" and \\back\\slashed',
@@ -61,10 +61,9 @@ HOSTILE = _hostile_records()
 
 
 @pytest.fixture(scope="module")
-def seeds_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("app") / "output"
-    build_seeds(out)
-    return out
+def seeds_app(seed_build: Path) -> Path:
+    """The session's build of the seed pages (read only)."""
+    return seed_build
 
 
 @pytest.fixture(scope="module")

@@ -22,16 +22,14 @@ from scraper.model import (
 )
 from scraper.parse.rows import sdk_for
 from scraper.publish.contract import json_schema, render_schema
-from tests.datasets import build_seeds
 
 Document = dict[str, Any]
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("built") / "output"
-    build_seeds(out)
-    return out
+def built(seed_build: Path) -> Path:
+    """The session's build of the seed pages (read only)."""
+    return seed_build
 
 
 @pytest.fixture(scope="module")

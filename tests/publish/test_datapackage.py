@@ -30,10 +30,9 @@ from tests.datasets import build_seeds
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("built") / "output"
-    build_seeds(out)
-    return out
+def built(seed_build: Path) -> Path:
+    """The session's build of the seed pages (read only)."""
+    return seed_build
 
 
 @pytest.fixture

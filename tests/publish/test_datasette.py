@@ -22,14 +22,12 @@ import pytest
 from scraper.model import FIELDS, SQLITE_NAME
 from scraper.publish.datasette import DATABASE, LOOKUP_SQL, METADATA_NAME, SEARCH_SQL
 from scraper.publish.page import FILTERS
-from tests.datasets import build_seeds
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("datasette") / "output"
-    build_seeds(out)
-    return out
+def built(seed_build: Path) -> Path:
+    """The session's build of the seed pages (read only)."""
+    return seed_build
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,7 @@ from scraper.publish.page import (
     row_id,
 )
 from scraper.variants import VARIANT_GROUPS
-from tests.datasets import build_seeds, jmessage_record, record
+from tests.datasets import jmessage_record, record
 
 HOSTILE = "<img src=x onerror=\"document.title='pwned'\">"
 CLOSER = "</script><script>document.title='pwned'</script>"
@@ -40,10 +40,9 @@ WHEN = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("page") / "output"
-    build_seeds(out)
-    return out
+def built(seed_build: Path) -> Path:
+    """The session's build of the seed pages (read only)."""
+    return seed_build
 
 
 def _page(records: list[Record]) -> bytes:

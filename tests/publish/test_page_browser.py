@@ -28,7 +28,7 @@ from scraper.model import JSON_NAME, Record
 from scraper.publish.page import PAGE_NAME, ROW_ORDER, PageSource, render_page, row_id
 from scraper.variants import spellings
 from tests.conftest import PROJECT_ROOT
-from tests.datasets import build_seeds, record
+from tests.datasets import record
 
 pytestmark = pytest.mark.slow
 
@@ -77,10 +77,9 @@ def page(browser: Any) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("browser") / "output"
-    build_seeds(out)
-    return out
+def built(seed_build: Path) -> Path:
+    """The session's build of the seed pages (read only)."""
+    return seed_build
 
 
 @pytest.fixture(scope="module")
