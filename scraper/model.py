@@ -56,7 +56,7 @@ def _field(
     nullable: bool = False,
     minimum: int | None = None,
     csv_note: str = "",
-    key: bool = False,
+    key: int = 0,
     default: object = dataclasses.MISSING,
 ) -> Any:
     """A record field with what the published contract says about it."""
@@ -91,12 +91,12 @@ class Record:
     platform: str = _field(
         "The platform: from the section heading when it names one, else the source's default.",
         enum=PLATFORMS,
-        key=True,
+        key=2,
     )
     sdk: str = _field(
         "The SDK: JMRTC when a JMessage page's section heading names JMRTC, else the product.",
         non_empty=True,
-        key=True,
+        key=3,
     )
     code: int | None = _field(
         "The code as an integer when the page writes a number (decimal, possibly 0 or "
@@ -107,14 +107,14 @@ class Record:
     code_text: str = _field(
         "The code as the page writes it (50000, 0x00000000, 黑名单).",
         non_empty=True,
-        key=True,
+        key=4,
         csv_note=_FORMULA_NOTE,
     )
     occurrence: int = _field(
         "1 for the first row of this code in its source (per platform and sdk), 2 for the "
         "next, and so on in page order: a page may list one code on several rows.",
         minimum=1,
-        key=True,
+        key=5,
     )
     name: str = _field(
         "The symbolic name of the code (JIOT_ERR_AUTH_ERR, kJMSGErrorSDK...), may be empty.",
@@ -162,7 +162,7 @@ class Record:
         csv_note=_FORMULA_NOTE,
         default="",
     )
-    source: str = _field("The id of the source page.", non_empty=True, key=True, default="")
+    source: str = _field("The id of the source page.", non_empty=True, key=1, default="")
     url: str = _field("The live page, plus #<heading id> when the heading has one.", default="")
 
     @property
@@ -199,7 +199,7 @@ class Field:
     nullable: bool = False
     minimum: int | None = None
     csv_note: str = ""
-    key: bool = False
+    key: int = 0  # its place in the key, from 1; 0 for a field outside the key
 
     def problem(self, value: object) -> str | None:
         """Why `value` is not allowed in this field (the JSON Schema's rules); None when it is."""
@@ -242,20 +242,12 @@ FIELD_DEFAULTS: dict[str, object] = {
     for item in dataclasses.fields(Record)
 }
 RECORD_FIELDS: tuple[str, ...] = tuple(item.name for item in FIELDS)
-KEY_FIELDS: tuple[str, ...] = ("source", "platform", "sdk", "code_text", "occurrence")
+KEY_FIELDS: tuple[str, ...] = tuple(
+    item.name for item in sorted((item for item in FIELDS if item.key), key=lambda f: f.key)
+)
 # Every field that is not part of the key can change; compared in the dataset's field order.
 VALUE_FIELDS: tuple[str, ...] = tuple(name for name in RECORD_FIELDS if name not in KEY_FIELDS)
 TEXT_FIELDS: tuple[str, ...] = tuple(item.name for item in FIELDS if item.kind == "string")
-# The fields a reader of a code wants to see, in the order a row shows them.
-READING_FIELDS: tuple[str, ...] = (
-    "name",
-    "message",
-    "description",
-    "detail",
-    "advice",
-    "http_status",
-    "extra",
-)
 Key = tuple[str, str, str, str, int]
 # Schema 1 had no product and keyed a record by (platform, sdk, code); its built-in sources
 # were JMessage's pages, with these ids. Reading schema 1 data (the previous dataset, its

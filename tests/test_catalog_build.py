@@ -75,13 +75,14 @@ REPEATED = """# JAnalytics
 """
 
 
-def write_page(folder: Path, text: str) -> Path:
+def write_page(folder: Path, text: str, more: str = "") -> Path:
+    """The page and a sources file naming it (`more`: further keys of its entry)."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "page.md").write_text(text, encoding="utf-8")
     config = folder / "sources.toml"
     config.write_text(
         '[[source]]\nid = "analytics"\nproduct = "JAnalytics"\nplatform = "android"\n'
-        'path = "page.md"\nurl = "https://docs.example/analytics/"\n',
+        f'path = "page.md"\nurl = "https://docs.example/analytics/"\n{more}',
         encoding="utf-8",
     )
     return config
@@ -126,33 +127,40 @@ def test_a_repeated_code_keeps_its_keys_from_build_to_build(
     ]
 
 
+NO_CODES = "1 table(s) look like error-code tables but yield no codes, so the page may be read "
+
+
+@pytest.mark.parametrize(
+    ("page", "more", "message"),
+    [
+        (
+            "## 错误码\n\n| Code | 描述 |\n| --- | --- |\n| | 无 |\n",
+            "",
+            f"{NO_CODES}wrong: analytics: table 1 (错误码): the column 'Code' is empty in all 1 "
+            "row(s) with text; if another column holds the codes, name it in the source "
+            '(columns = { code = "..." })',
+        ),
+        (
+            "## 错误码\n\n| Code | 描述 |\n| --- | --- |\n| 黑名单 | 被叫号码为运营商黑名单 |\n",
+            "",
+            f"{NO_CODES}wrong: analytics: table 1 (错误码): the column 'Code' holds no codes (1 "
+            "cell(s), none a number); if this table lists codes, name its columns in the source "
+            '(columns = { code = "..." })',
+        ),
+        (
+            "## 错误码\n\n| 状态 | 说明 |\n| --- | --- |\n| | 无 |\n",
+            'columns = { code = "状态" }\n',
+            "1 error-code table(s) but no record: every row lacks a usable code (analytics: "
+            "table 1 (错误码), row 2: no code:  | 无)",
+        ),
+    ],
+    ids=["code column empty", "code column of words", "named code column, no record"],
+)
 def test_a_page_that_yields_no_record_fails_the_build(
-    run_cli: Run, tmp_path: Path, tmp_output: Path
+    run_cli: Run, tmp_path: Path, tmp_output: Path, page: str, more: str, message: str
 ) -> None:
-    empty = "# JPush\n\n## 错误码\n\n| Code | 描述 |\n| --- | --- |\n| | 无 |\n"
-    config = write_page(tmp_path / "pages", empty)
+    config = write_page(tmp_path / "pages", page, more)
     result = run_cli("build", "--sources", config, "--out", tmp_output)
     assert result.exit_code == 3
-    assert (
-        "1 table(s) look like error-code tables but yield no codes, so the page may be read "
-        "wrong: analytics: table 1 (错误码): the column 'Code' is empty in all 1 row(s) with "
-        "text; if another column holds the codes, name it in the source (columns = { code = "
-        '"..." })'
-    ) in result.stderr
-    assert not tmp_output.exists()
-
-
-def test_a_code_column_without_codes_fails_the_build(
-    run_cli: Run, tmp_path: Path, tmp_output: Path
-) -> None:
-    words = "## 错误码\n\n| Code | 描述 |\n| --- | --- |\n| 黑名单 | 被叫号码为运营商黑名单 |\n"
-    config = write_page(tmp_path / "pages", words)
-    result = run_cli("build", "--sources", config, "--out", tmp_output)
-    assert result.exit_code == 3
-    assert (
-        "1 table(s) look like error-code tables but yield no codes, so the page may be read "
-        "wrong: analytics: table 1 (错误码): the column 'Code' holds no codes (1 cell(s), none "
-        "a number); if this table lists codes, name its columns in the source (columns = { "
-        'code = "..." })'
-    ) in result.stderr
+    assert message in result.stderr
     assert not tmp_output.exists()

@@ -13,8 +13,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from scraper.model import SDK_OF_PRODUCT, Provenance, Record, Source, code_problem, code_text_of
-from scraper.model import parse_code as parse_code
+from scraper.errors import ParseError
+from scraper.model import (
+    SDK_OF_PRODUCT,
+    Provenance,
+    Record,
+    Source,
+    code_problem,
+    code_text_of,
+    parse_code,
+)
 from scraper.parse.blocks import RawList, RawTable
 from scraper.parse.columns import Columns, Named, assign_columns, names_a_code
 from scraper.text import shortened
@@ -157,7 +165,7 @@ def records_from_tables(
                 report.problems.append(f"{_table_place(source.id, table)}: {verdict.problem}")
             continue
         report.tables += 1
-        found = _table_records(table, index, verdict.columns, source, report, budget)
+        found = _table_records(table, index, verdict.columns, source, named, report, budget)
         records.extend(found)
         problem = _section_problem(table, found)
         if problem:
@@ -218,7 +226,7 @@ def _list_records(
             source=source.id,
             url=context.url,
         )
-        budget.spend(record, written.number, index)
+        budget.spend(record, f"list {written.number}, item {index}")
         found.append((record, Origin(written.number, index)))
     return found
 
@@ -377,14 +385,13 @@ class _TextBudget:
         self.limit = MAX_TEXT_GROWTH * page_size + _TEXT_GROWTH_FLOOR
         self.used = 0
 
-    def spend(self, record: Record, table: int, row: int) -> None:
+    def spend(self, record: Record, place: str) -> None:
+        """Count a record's text; `place` names its row ("table 2, row 5", "list 1, item 3")."""
         self.used += sum(len(getattr(record, name)) for name in _TEXT_OF_RECORD)
         self.used += sum(len(key) + len(value) for key, value in record.extra.items())
         if self.used > self.limit:
-            from scraper.errors import ParseError
-
             raise ParseError(
-                f"{self.source_id}: table {table}, row {row}: the records' text passed "
+                f"{self.source_id}: {place}: the records' text passed "
                 f"{self.limit:,} characters, {MAX_TEXT_GROWTH} times the page's size (plus "
                 f"{_TEXT_GROWTH_FLOOR:,}): a rowspan, colspan or heading copies text into too "
                 "many rows; check that this is the right page"
@@ -399,11 +406,11 @@ def _table_records(
     header_index: int,
     columns: Columns,
     source: Source,
+    named: Named,
     report: SourceReport,
     budget: _TextBudget,
 ) -> list[tuple[Record, Origin]]:
     context = _context(table, source)
-    named = dict(source.columns)
     records: list[tuple[Record, Origin]] = []
     for number, row in enumerate(table.rows[header_index + 1 :], start=header_index + 2):
         if row.is_header and names_a_code(row.cells, named):
@@ -417,7 +424,7 @@ def _table_records(
         record = _record_from_row(row, columns, context, number, report)
         if record is None:
             continue
-        budget.spend(record, table.number, number)
+        budget.spend(record, f"table {table.number}, row {number}")
         records.append((record, Origin(table.number, number)))
         beyond = [cell for cell in row.cells[len(columns.headers) :] if cell]
         if beyond:
